@@ -1,0 +1,1 @@
+"""Wiring of Offre Bailleurs: settings, database, ASGI app, mail, PDF and the command line."""

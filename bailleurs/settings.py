@@ -1,0 +1,89 @@
+"""Settings read once from the environment; every business number of the domain notes lives here."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def _current_campaign_year() -> int:
+    # The July rent of year N is declared from July of year N; before July the open campaign is N-1.
+    today = date.today()
+    return today.year if today.month >= 7 else today.year - 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite://var/db.sqlite3")
+    )
+    smtp_url: str | None = field(default_factory=lambda: os.environ.get("SMTP_URL") or None)
+    mail_from: str = field(
+        default_factory=lambda: os.environ.get("MAIL_FROM", "Offre Bailleurs <ne-pas-repondre@caf.fr>")
+    )
+    secret: str = field(
+        default_factory=lambda: os.environ.get("BAILLEURS_SECRET") or secrets.token_urlsafe(32)
+    )
+    introspection: bool = field(default_factory=lambda: _bool("GRAPHQL_INTROSPECTION", True))
+    graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+        )
+    )
+    cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))
+    max_body_bytes: int = field(default_factory=lambda: _int("MAX_BODY_BYTES", 100_000))
+    max_depth: int = field(default_factory=lambda: _int("GRAPHQL_MAX_DEPTH", 10))
+    max_tokens: int = field(default_factory=lambda: _int("GRAPHQL_MAX_TOKENS", 2_000))
+    max_aliases: int = field(default_factory=lambda: _int("GRAPHQL_MAX_ALIASES", 30))
+    max_batch: int = field(default_factory=lambda: _int("GRAPHQL_MAX_BATCH", 10))
+    max_page_size: int = field(default_factory=lambda: _int("MAX_PAGE_SIZE", 100))
+    # Sessions
+    session_idle_minutes: int = field(default_factory=lambda: _int("SESSION_IDLE_MINUTES", 30))
+    session_absolute_hours: int = field(default_factory=lambda: _int("SESSION_ABSOLUTE_HOURS", 12))
+    # Passwords and brute force
+    password_min_length: int = field(default_factory=lambda: _int("PASSWORD_MIN_LENGTH", 12))
+    provisional_password_hours: int = field(
+        default_factory=lambda: _int("PROVISIONAL_PASSWORD_HOURS", 24)
+    )
+    lockout_threshold: int = field(default_factory=lambda: _int("LOCKOUT_THRESHOLD", 5))
+    lockout_minutes: int = field(default_factory=lambda: _int("LOCKOUT_MINUTES", 15))
+    ip_attempts_per_minute: int = field(default_factory=lambda: _int("IP_ATTEMPTS_PER_MINUTE", 30))
+    reset_requests_per_hour: int = field(
+        default_factory=lambda: _int("RESET_REQUESTS_PER_HOUR", 5)
+    )
+    argon2_time_cost: int = field(default_factory=lambda: _int("ARGON2_TIME_COST", 3))
+    argon2_memory_kib: int = field(default_factory=lambda: _int("ARGON2_MEMORY_KIB", 65_536))
+    # Rent campaign and domain rules
+    campaign_year: int = field(
+        default_factory=lambda: _int("CAMPAIGN_YEAR", _current_campaign_year())
+    )
+    campaign_month: int = field(default_factory=lambda: _int("CAMPAIGN_MONTH", 7))
+    rent_min_cents: int = field(default_factory=lambda: _int("RENT_MIN_CENTS", 5_000))
+    rent_max_cents: int = field(default_factory=lambda: _int("RENT_MAX_CENTS", 300_000))
+    unpaid_report_months: int = field(default_factory=lambda: _int("UNPAID_REPORT_MONTHS", 2))
+    departure_notice_days: int = field(default_factory=lambda: _int("DEPARTURE_NOTICE_DAYS", 31))
+    # Mail delivery
+    mail_retry_base_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "2"))
+    )
+    mail_poll_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("MAIL_POLL_SECONDS", "1"))
+    )
+    # Policy cache: number of organisations whose enforcer stays in memory.
+    enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))
+
+
+def load() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+"""Tortoise models of Offre Bailleurs (one Tortoise app named `models`)."""
+
+from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
+from models.habilitations import CasbinRule, HabilitationGroup
+from models.housing import Housing, Payment, Tenant
+from models.operations import AuditEvent, OutboxMail, Session, Throttle
+from models.organisations import Organisation
+from models.users import User
+
+__models__ = [
+    Organisation,
+    User,
+    HabilitationGroup,
+    CasbinRule,
+    Housing,
+    Tenant,
+    Payment,
+    RentDeclaration,
+    ChangeDeclaration,
+    UnpaidRentReport,
+    AuditEvent,
+    OutboxMail,
+    Session,
+    Throttle,
+]

@@ -1,0 +1,64 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import HousingType
+from models.validators import (
+    validate_allocataire_number,
+    validate_departement,
+    validate_postal_code,
+)
+
+
+# Logement managed by an organisation; its type and département decide who sees it.
+class Housing(Model):
+
+    id = fields.IntField(primary_key=True)
+    organisation = fields.ForeignKeyField(
+        "models.Organisation", related_name="housings", on_delete=fields.RESTRICT
+    )
+    ref = fields.CharField(max_length=64)
+    housing_type = fields.CharEnumField(HousingType, max_length=12)
+    address = fields.CharField(max_length=300)
+    postal_code = fields.CharField(max_length=5, validators=[validate_postal_code])
+    commune = fields.CharField(max_length=100)
+    departement = fields.CharField(max_length=3, validators=[validate_departement])
+
+    class Meta:
+        table = "housing"
+        unique_together = [("organisation", "ref")]
+        indexes = [("organisation_id", "housing_type", "departement")]
+
+
+# Locataire allocataire whose housing benefit is paid to the landlord.
+class Tenant(Model):
+
+    id = fields.IntField(primary_key=True)
+    housing = fields.ForeignKeyField("models.Housing", related_name="tenants", on_delete=fields.RESTRICT)
+    allocataire_number = fields.CharField(
+        max_length=7, unique=True, validators=[validate_allocataire_number]
+    )
+    last_name = fields.CharField(max_length=100)
+    first_name = fields.CharField(max_length=100)
+    occupied_since = fields.DateField(null=True)
+    colocation = fields.BooleanField(default=False)
+    last_rent_cents = fields.IntField(null=True)
+    # Monthly benefit paid to the landlord, used to tell when unpaid rent is constituted.
+    benefit_cents = fields.IntField(null=True)
+
+    class Meta:
+        table = "tenant"
+        indexes = [("housing_id", "last_name")]
+
+
+# A housing-benefit payment made by the agency to the landlord (read-only).
+class Payment(Model):
+
+    id = fields.IntField(primary_key=True)
+    tenant = fields.ForeignKeyField("models.Tenant", related_name="payments", on_delete=fields.RESTRICT)
+    month = fields.DateField()  # first day of the month of entitlement
+    paid_on = fields.DateField()
+    amount_cents = fields.IntField()
+
+    class Meta:
+        table = "payment"
+        unique_together = [("tenant", "month")]

@@ -1,0 +1,79 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import MailChannel
+
+
+# Append-only trail; the digest chains each event to the previous one.
+class AuditEvent(Model):
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    actor = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_label = fields.CharField(max_length=120)
+    organisation = fields.ForeignKeyField("models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT)
+    action = fields.CharField(max_length=60)
+    target_type = fields.CharField(max_length=40)
+    target_id = fields.CharField(max_length=40, null=True)
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    # Why the actor could act: the chain of grants behind the actor's right.
+    delegation = fields.JSONField(null=True)
+    prev_digest = fields.CharField(max_length=64)
+    digest = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "audit_event"
+        indexes = [("organisation_id", "at"), ("target_type", "target_id"), ("actor_id", "at")]
+
+
+# A message written in the business transaction, delivered later exactly once.
+class OutboxMail(Model):
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.CharEnumField(MailChannel, max_length=8, default=MailChannel.EMAIL)
+    recipient = fields.CharField(max_length=400)
+    subject = fields.CharField(max_length=200)
+    body = fields.TextField()
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    # Claimed by a sender until this time, so two workers never send the same mail.
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=300, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_mail"
+        indexes = [("sent_at", "next_attempt_at")]
+
+
+# An opaque session token, stored as its SHA-256 only.
+class Session(Model):
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    csrf_token = fields.CharField(max_length=64)
+    user = fields.ForeignKeyField("models.User", related_name="sessions", null=True, on_delete=fields.CASCADE)
+    # Set for the organisation's first login, before any user exists.
+    organisation = fields.ForeignKeyField("models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT)
+    restricted = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    absolute_expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "session"
+
+
+# Fixed-window counters shared by every process (per IP, per target).
+class Throttle(Model):
+
+    key = fields.CharField(max_length=200, primary_key=True)
+    window_start = fields.DatetimeField()
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "throttle"

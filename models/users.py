@@ -1,0 +1,42 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import AgencyRole, UserStatus, WorkMode
+
+
+# Utilisateur partenaire, or an agency account when it has no organisation.
+class User(Model):
+
+    id = fields.IntField(primary_key=True)
+    organisation = fields.ForeignKeyField(
+        "models.Organisation", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    agency_role = fields.CharEnumField(AgencyRole, max_length=20, null=True)
+    identifier = fields.CharField(max_length=40, unique=True)
+    last_name = fields.CharField(max_length=100, default="")
+    first_name = fields.CharField(max_length=100, default="")
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    phone = fields.CharField(max_length=30, null=True)
+    opening_date = fields.DateField(null=True)
+    closing_date = fields.DateField(null=True)
+    work_mode = fields.CharEnumField(WorkMode, max_length=12, default=WorkMode.SEDENTAIRE)
+    status = fields.CharEnumField(UserStatus, max_length=12, default=UserStatus.PENDING)
+    password_hash = fields.CharField(max_length=200, null=True)
+    must_change_password = fields.BooleanField(default=True)
+    # A provisional password is kept apart: it must not disable the current one until used.
+    provisional_password_hash = fields.CharField(max_length=200, null=True)
+    provisional_expires_at = fields.DatetimeField(null=True)
+    profile_completed_at = fields.DatetimeField(null=True)
+    usage_rules_accepted_at = fields.DatetimeField(null=True)
+    terms_accepted_at = fields.DatetimeField(null=True)
+    failed_logins = fields.IntField(default=0)
+    lock_count = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+        indexes = [("organisation_id", "last_name")]
