@@ -1,0 +1,128 @@
+"""The ASGI application: routes, middleware, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise import Tortoise
+
+from bailleurs import graphql_http, logs
+from bailleurs.db import init_database
+from bailleurs.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from bailleurs.settings import Settings, load
+from policies.enforcers import EnforcerRegistry
+from policies.guard import Guard, ScopeCache
+from resolvers.context import Context, Services
+from resolvers.sessions import COOKIE_NAME, resolve_session
+
+log = logging.getLogger("bailleurs")
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starlette:
+    settings = settings or load()
+    logs.configure()
+    registry = EnforcerRegistry(settings.enforcer_cache_size)
+    services = Services(settings=settings, registry=registry, scopes=ScopeCache(registry))
+    from schema import build_schema  # the schema imports every resolver: build it once here
+
+    schema = build_schema(settings)
+
+    async def make_context(request: Request) -> Context:
+        principal = None
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            principal = await resolve_session(settings, auth[7:].strip())
+        elif cookie := request.cookies.get(COOKIE_NAME):
+            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
+            principal = await resolve_session(settings, cookie, csrf, via_cookie=True)
+        return Context(
+            request=request,
+            services=services,
+            principal=principal,
+            guard=Guard(principal, services.scopes),
+            client_ip=_client_ip(request),
+        )
+
+    def apply_cookies(response: Response, context: Context) -> None:
+        for name, value in context.cookies:
+            if value is None:
+                response.delete_cookie(name, path="/", secure=settings.cookie_secure, httponly=True)
+            else:
+                response.set_cookie(
+                    name,
+                    value,
+                    max_age=settings.session_absolute_hours * 3600,
+                    path="/",
+                    secure=settings.cookie_secure,
+                    httponly=True,
+                    samesite="strict",
+                )
+
+    async def graphql(request: Request) -> Response:
+        return await graphql_http.handle(request, schema, make_context, settings, apply_cookies)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def receipt(request: Request) -> Response:
+        from bailleurs.receipts import receipt_response
+
+        context = await make_context(request)
+        return await receipt_response(context, request.path_params["declaration_id"])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await init_database(settings.database_url)
+        if demo:
+            from bailleurs.demo import load_demo_if_empty
+
+            await load_demo_if_empty()
+        from bailleurs.background import start_background
+
+        tasks = await start_background(services)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await Tortoise.close_connections()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+                allow_credentials=True,
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,1 @@
+"""Habilitations: the Casbin model, its storage, and the guard every resolver asks."""

@@ -1,0 +1,176 @@
+"""The partner guide's login life cycle: letters, first login, sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from tortoise.transactions import in_transaction
+
+from models import Organisation, User
+from models.enums import UserStatus
+from policies.vocabulary import Role, org_domain, user_subject
+from resolvers import audit_log
+from resolvers.clock import now
+from resolvers.context import Context
+from resolvers.errors import Conflict, Invalid, Unauthenticated
+from resolvers.passwords import burn_time, check_strength, hash_password, verify_password
+from resolvers.policy_changes import policy_change
+from resolvers.sessions import COOKIE_NAME, open_session, revoke_session, revoke_sessions, user_may_work
+
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+
+
+class RequiredAction(Enum):
+    COMPLETE_PROFILE = "COMPLETE_PROFILE"
+    SET_PASSWORD = "SET_PASSWORD"
+    ACCEPT_USAGE_RULES = "ACCEPT_USAGE_RULES"
+    ACCEPT_TERMS = "ACCEPT_TERMS"
+
+
+ALL_ACTIONS = list(RequiredAction)
+
+
+@dataclass
+class LoginOutcome:
+    token: str
+    csrf_token: str
+    required_actions: list[RequiredAction]
+
+
+def required_actions(user: User) -> list[RequiredAction]:
+    pending = {
+        RequiredAction.COMPLETE_PROFILE: user.profile_completed_at is None,
+        RequiredAction.SET_PASSWORD: user.must_change_password,
+        RequiredAction.ACCEPT_USAGE_RULES: user.usage_rules_accepted_at is None,
+        RequiredAction.ACCEPT_TERMS: user.terms_accepted_at is None,
+    }
+    return [action for action, missing in pending.items() if missing]
+
+
+async def _start(ctx: Context, *, user: User | None, organisation_id: int | None,
+                 actions: list[RequiredAction]) -> LoginOutcome:
+    token, session = await open_session(
+        ctx.settings, user=user, organisation_id=organisation_id, restricted=bool(actions)
+    )
+    ctx.cookies.append((COOKIE_NAME, token))
+    return LoginOutcome(token=token, csrf_token=session.csrf_token, required_actions=actions)
+
+
+def _password_matches(ctx: Context, user: User, password: str) -> bool:
+    if verify_password(ctx.settings, user.password_hash, password):
+        return True
+    fresh = user.provisional_expires_at is not None and user.provisional_expires_at > now()
+    return fresh and verify_password(ctx.settings, user.provisional_password_hash, password)
+
+
+async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
+    identifier = identifier.strip()
+    user = await User.get_or_none(identifier=identifier)
+    if user is not None:
+        if not _password_matches(ctx, user, password) or not user_may_work(user):
+            raise Unauthenticated(BAD_CREDENTIALS)
+        return await _start(ctx, user=user, organisation_id=user.organisation_id,
+                            actions=required_actions(user))
+    organisation = await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
+    if organisation is not None and verify_password(
+        ctx.settings, organisation.initial_password_hash, password
+    ):
+        return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
+    if organisation is None:
+        burn_time(ctx.settings, password)
+    raise Unauthenticated(BAD_CREDENTIALS)
+
+
+@dataclass
+class FirstLoginInput:
+    last_name: str
+    first_name: str
+    email: str
+    phone: str | None
+    new_password: str
+    accept_usage_rules: bool
+    accept_terms: bool
+
+
+def _check_first_login(ctx: Context, data: FirstLoginInput) -> None:
+    problems: dict[str, str] = {}
+    if not data.last_name.strip():
+        problems["lastName"] = "Le nom est obligatoire."
+    if not data.first_name.strip():
+        problems["firstName"] = "Le prénom est obligatoire."
+    if "@" not in data.email or data.email.strip() != data.email or len(data.email) > 254:
+        problems["email"] = "L'adresse mail n'est pas valide."
+    if not data.accept_usage_rules:
+        problems["acceptUsageRules"] = "Vous devez accepter les règles d'usage."
+    if not data.accept_terms:
+        problems["acceptTerms"] = "Vous devez accepter les conditions d'utilisation."
+    try:
+        check_strength(ctx.settings, data.new_password)
+    except Invalid as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise Invalid(problems)
+
+
+def _apply_profile(ctx: Context, user: User, data: FirstLoginInput) -> None:
+    moment = now()
+    user.last_name, user.first_name = data.last_name.strip(), data.first_name.strip()
+    user.email, user.phone = data.email, data.phone
+    user.password_hash = hash_password(ctx.settings, data.new_password)
+    user.must_change_password = False
+    user.provisional_password_hash = user.provisional_expires_at = None
+    user.status = UserStatus.ACTIVE
+    user.profile_completed_at = user.profile_completed_at or moment
+    user.usage_rules_accepted_at = user.terms_accepted_at = moment
+
+
+async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutcome:
+    principal = ctx.principal
+    _check_first_login(ctx, data)
+    if principal.user_id is None:
+        user = await _activate_organisation(ctx, principal.organisation_id, data)
+    else:
+        user = await User.get(id=principal.user_id)
+        if user.password_hash and verify_password(ctx.settings, user.password_hash, data.new_password):
+            raise Invalid({"newPassword": "Choisissez un mot de passe différent du précédent."})
+        async with in_transaction():
+            _apply_profile(ctx, user, data)
+            await user.save()
+            await audit_log.record(
+                "first_login_completed", actor_id=user.id, actor_label=user.identifier,
+                organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+            )
+        await revoke_sessions(user.id)
+    await revoke_session(principal.session_id)
+    return await _start(ctx, user=user, organisation_id=user.organisation_id, actions=[])
+
+
+async def _activate_organisation(ctx: Context, organisation_id: int, data: FirstLoginInput) -> User:
+    """The first person to finish becomes the administrator; the letter's password dies."""
+    domain = org_domain(organisation_id)
+    async with policy_change(ctx.services, domain) as enforcer:
+        won = await Organisation.filter(id=organisation_id, activated_at=None).update(
+            activated_at=now(), initial_password_hash=None
+        )
+        if not won:
+            raise Conflict("Ce compte a déjà été activé : connectez-vous avec votre identifiant.")
+        organisation = await Organisation.get(id=organisation_id)
+        user = User(organisation_id=organisation_id, identifier=organisation.initial_identifier)
+        _apply_profile(ctx, user, data)
+        await user.save()
+        await Organisation.filter(id=organisation_id).update(administrator_id=user.id)
+        await enforcer.add_role_for_user_in_domain(user_subject(user.id), Role.ADMINISTRATEUR, domain)
+        await audit_log.record(
+            "organisation_activated", actor_id=user.id, actor_label=user.identifier,
+            organisation_id=organisation_id, target_type="user", target_id=user.id,
+            after={"role": Role.ADMINISTRATEUR.value},
+            delegation=[{"by": "letter", "organisation": organisation.user_number}],
+        )
+    return user
+
+
+async def logout(ctx: Context) -> bool:
+    await revoke_session(ctx.principal.session_id)
+    ctx.cookies.append((COOKIE_NAME, None))
+    return True

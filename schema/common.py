@@ -1,0 +1,80 @@
+"""Enums, pagination and helpers shared by every area of the schema."""
+
+from __future__ import annotations
+
+import base64
+import json
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from models import enums as m
+from policies.vocabulary import Act
+from resolvers.errors import invalid
+from schema.permissions import VISIBLE_OBJECT, readable_by
+
+HousingType = strawberry.enum(m.HousingType, description="Type de logement.")
+DeclarationState = strawberry.enum(m.DeclarationState, description="État d'une déclaration.")
+WorkMode = strawberry.enum(m.WorkMode, description="Poste sédentaire ou itinérant.")
+
+
+@strawberry.enum(description="Action soumise à habilitation.")
+class Action(Enum):
+    READ = Act.READ.value
+    DECLARE = Act.DECLARE.value
+    MANAGE = Act.MANAGE.value
+
+
+T = TypeVar("T")
+
+
+@readable_by(VISIBLE_OBJECT)
+@strawberry.type(description="Où reprendre la lecture d'une liste.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Reste-t-il des éléments ?")
+    end_cursor: str | None = strawberry.field(description="Curseur du dernier élément rendu.")
+
+
+@readable_by(VISIBLE_OBJECT)
+@strawberry.type(description="Un élément d'une liste et son curseur.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Curseur opaque de l'élément.")
+    node: T = strawberry.field(description="L'élément.")
+
+
+@readable_by(VISIBLE_OBJECT)
+@strawberry.type(description="Une page d'une liste, au sens des connexions Relay.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="Les éléments de la page.")
+    page_info: PageInfo = strawberry.field(description="Pagination.")
+    total_count: int = strawberry.field(
+        description="Nombre total d'éléments visibles par l'appelant (sur toutes les pages)."
+    )
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as exc:
+        raise invalid("after", "Curseur de pagination invalide.") from exc
+    if not isinstance(values, list):
+        raise invalid("after", "Curseur de pagination invalide.")
+    return values
+
+
+def check_page_size(first: int, maximum: int) -> None:
+    if not 1 <= first <= maximum:
+        raise invalid("first", f"« first » doit être compris entre 1 et {maximum}.")
+
+
+def decode_id(value: strawberry.ID, field: str = "id") -> int:
+    """Ids are opaque strings; a malformed one is simply not found."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

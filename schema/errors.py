@@ -1,0 +1,67 @@
+"""The one place where errors become GraphQL errors: a French message and `extensions.code`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from graphql import GraphQLError
+
+from resolvers.errors import DomainError
+
+log = logging.getLogger("bailleurs.graphql")
+
+# Errors of Strawberry's query-cost extensions, recognised by their wording.
+_LIMITS = (
+    (re.compile(r"exceeds maximum operation depth"), "La requête est trop profonde."),
+    (re.compile(r"aliases found"), "La requête contient trop d'alias."),
+    (re.compile(r"Document contains more than \d+ tokens"), "La requête est trop longue."),
+    (re.compile(r"introspection is disabled|__schema|__type", re.I),
+     "L'introspection du schéma est désactivée."),
+)
+
+
+def _code_for_request_error(message: str) -> tuple[str, str | None]:
+    for pattern, french in _LIMITS:
+        if pattern.search(message):
+            return "BAD_USER_INPUT", french
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED", None
+    return "GRAPHQL_VALIDATION_FAILED", None
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """Serialise one error; never leaks an unexpected exception's text or trace."""
+    original = error.original_error
+    location = {
+        "locations": [loc._asdict() for loc in error.locations] if error.locations else None,
+        "path": error.path,
+    }
+    location = {k: v for k, v in location.items() if v is not None}
+    if isinstance(original, DomainError):
+        return {
+            "message": original.message,
+            **location,
+            "extensions": {"code": original.code, **original.extensions},
+        }
+    if original is None:
+        extensions = dict(error.extensions or {})
+        if "code" in extensions:  # a permission class's own error
+            return {"message": error.message, **location, "extensions": extensions}
+        code, french = _code_for_request_error(error.message)
+        body = {"message": french or error.message, **location, "extensions": {"code": code}}
+        if french:
+            body["extensions"]["detail"] = error.message
+        return body
+    log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
+    return {
+        "message": DomainError.default_message,
+        **location,
+        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+    }
+
+
+def is_request_error(error: GraphQLError) -> bool:
+    """Parse and validation errors: the request never reached execution."""
+    return error.original_error is None and error.path is None

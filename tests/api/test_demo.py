@@ -1,0 +1,60 @@
+"""The demo data matches the partner guide, seen through the API."""
+
+from bailleurs.demo import DEMO_LOGINS, load_demo
+
+TENANTS = """query($filter: TenantFilter) {
+  tenants(first: 50, filter: $filter) {
+    totalCount
+    edges { node { lastName firstName allocataireNumber declarationState
+                   housing { postalCode commune departement type } } }
+  }
+  rentCampaign { total remaining transmitted message }
+}"""
+
+GUIDE_TABLE = [
+    ("BEAUVOIS", "VINCENT", "467060", "14000", "CAEN", "TRANSMIS"),
+    ("BRISSON", "ISABELLE", "171842", "14000", "CAEN", "NON_SAISI"),
+    ("COUTURE", "ANTHONY", "580592", "14000", "CAEN", "NON_SAISI"),
+    ("DUPONT", "MARYLINE", "21083", "14540", "ROCQUANCOURT", "TRANSMIS"),
+    ("MILOME", "SYNDY", "581887", "14000", "CAEN", "NON_SAISI"),
+    ("MUROT", "ESTHER", "216691", "14120", "MONDEVILLE", "NON_SAISI"),
+]
+
+
+async def test_administrator_of_les_oliviers_sees_the_guide_table(api):
+    # given
+    await load_demo(api.services.settings)
+    token = await api.login("OLIVIERS.ADMIN", DEMO_LOGINS["OLIVIERS.ADMIN"])
+    # when
+    data = await api.ok(TENANTS, token=token)
+    # then
+    rows = [
+        (n["lastName"], n["firstName"], n["allocataireNumber"], n["housing"]["postalCode"],
+         n["housing"]["commune"], n["declarationState"])
+        for n in (e["node"] for e in data["tenants"]["edges"])
+    ]
+    assert rows == GUIDE_TABLE
+    assert data["rentCampaign"]["message"] == "il reste 4 loyers à saisir sur 6"
+
+
+async def test_filter_by_state_and_search(api):
+    await load_demo(api.services.settings)
+    token = await api.login("OLIVIERS.ADMIN", DEMO_LOGINS["OLIVIERS.ADMIN"])
+    data = await api.ok(TENANTS, {"filter": {"declarationState": "TRANSMIS"}}, token)
+    assert [e["node"]["lastName"] for e in data["tenants"]["edges"]] == ["BEAUVOIS", "DUPONT"]
+    data = await api.ok(TENANTS, {"filter": {"search": "mondev"}}, token)
+    assert [e["node"]["lastName"] for e in data["tenants"]["edges"]] == ["MUROT"]
+
+
+async def test_group_member_sees_only_conventionne_14(api):
+    await load_demo(api.services.settings)
+    token = await api.login("OLIVIERS.AGENT", DEMO_LOGINS["OLIVIERS.AGENT"])
+    data = await api.ok(TENANTS, token=token)
+    names = [e["node"]["lastName"] for e in data["tenants"]["edges"]]
+    assert names == ["BEAUVOIS", "BRISSON", "COUTURE", "MILOME"]
+    assert data["rentCampaign"]["message"] == "il reste 3 loyers à saisir sur 4"
+
+
+async def test_health(api):
+    response = await api.client.get("/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -1,0 +1,217 @@
+"""Test harness: a real database per test (SQLite file or a PostgreSQL database cloned from a
+migrated template), the app over HTTP through httpx, and a real SMTP server (aiosmtpd).
+
+TEST_DATABASE_URL selects PostgreSQL, e.g. postgres://postgres@127.0.0.1:55432/postgres;
+without it the suite runs on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from asgi_lifespan import LifespanManager
+
+# Cheap argon2 for the suite; the production cost is measured in bench/ and one test.
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+
+from bailleurs.app import create_app  # noqa: E402
+from bailleurs.settings import Settings  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+class PostgresDatabases:
+    """Migrates one template database per run; each test gets a fresh copy of it."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url.replace("postgres://", "postgresql://", 1)
+        self.template = f"tmpl_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = [self.template]
+
+    async def _admin(self, sql: str) -> None:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    async def prepare(self) -> None:
+        from bailleurs.db import migrate_database
+
+        await self._admin(f'CREATE DATABASE "{self.template}"')
+        await migrate_database(_with_db(PG_URL, self.template))
+
+    async def fresh(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return _with_db(PG_URL, name)
+
+    async def drop_all(self) -> None:
+        for name in reversed(self.created):
+            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[PostgresDatabases | None]:
+    if not PG_URL:
+        yield None
+        return
+    dbs = PostgresDatabases(PG_URL)
+    await dbs.prepare()
+    try:
+        yield dbs
+    finally:
+        await dbs.drop_all()
+
+
+@pytest.fixture
+async def database_url(postgres, tmp_path) -> str:
+    if postgres is not None:
+        return await postgres.fresh()
+    return f"sqlite://{tmp_path}/db.sqlite3"
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = asyncio.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.arrived.set()
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        async def enough() -> None:
+            while len(self.messages) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+        await asyncio.wait_for(enough(), timeout)
+        return self.messages
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> SmtpServer:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url, smtp) -> Settings:
+    return replace(
+        Settings(),
+        database_url=database_url,
+        smtp_url=smtp.url,
+        secret="test-secret",
+        cookie_secure=True,
+        campaign_year=2026,
+        mail_poll_seconds=0.05,
+        mail_retry_base_seconds=0.1,
+    )
+
+
+class Api:
+    """A GraphQL client over HTTP, with helpers to log in."""
+
+    def __init__(self, client: httpx.AsyncClient, app) -> None:
+        self.client = client
+        self.app = app
+
+    @property
+    def services(self):
+        return self.app.state.services
+
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None,
+                   **kwargs) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", {}))
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
+        )
+
+    async def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        response = await self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = await self.gql(query, variables, token)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def error(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = await self.gql(query, variables, token)
+        assert body.get("errors"), body
+        return body["errors"][0]
+
+    async def login(self, identifier: str, password: str) -> str:
+        data = await self.ok(LOGIN, {"identifier": identifier, "password": password})
+        assert data["login"]["requiredActions"] == [], data
+        return data["login"]["token"]
+
+
+LOGIN = """mutation Login($identifier: String!, $password: String!) {
+  login(identifier: $identifier, password: $password) { token csrfToken requiredActions }
+}"""
+
+
+@pytest.fixture
+async def api(settings) -> AsyncIterator[Api]:
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+            yield Api(client, app)
