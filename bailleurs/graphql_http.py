@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from strawberry.types.graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from schema.errors import format_error, is_request_error
 
@@ -25,8 +25,9 @@ JSON = "application/json"
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        self.status, self.message, self.headers = status, message, headers or {}
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
+                 code: str = "BAD_REQUEST"):
+        self.status, self.message, self.headers, self.code = status, message, headers or {}, code
 
 
 def _media_type(request: Request) -> str:
@@ -64,7 +65,8 @@ async def _params_from_body(request: Request, max_batch: int) -> list[dict[str, 
         raise HttpError(400, "Le corps de la requête n'est pas du JSON valide.") from exc
     if isinstance(body, list):
         if not body or len(body) > max_batch:
-            raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.")
+            raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.",
+                            code="BAD_USER_INPUT")
         return body
     return body
 
@@ -101,7 +103,7 @@ async def _execute_one(schema, params: dict, context, allowed: set[OperationType
 
 def _error_response(error: HttpError, media_type: str) -> Response:
     return JSONResponse(
-        {"errors": [{"message": error.message, "extensions": {"code": "BAD_REQUEST"}}]},
+        {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
         status_code=error.status,
         media_type=media_type,
         headers=error.headers,

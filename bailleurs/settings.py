@@ -39,7 +39,7 @@ class Settings:
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
-            o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+            o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
         )
     )
     cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))

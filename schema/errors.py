@@ -17,7 +17,7 @@ _LIMITS = (
     (re.compile(r"exceeds maximum operation depth"), "La requête est trop profonde."),
     (re.compile(r"aliases found"), "La requête contient trop d'alias."),
     (re.compile(r"Document contains more than \d+ tokens"), "La requête est trop longue."),
-    (re.compile(r"introspection is disabled|__schema|__type", re.I),
+    (re.compile(r"introspection has been disabled", re.I),
      "L'introspection du schéma est désactivée."),
 )
 
