@@ -19,6 +19,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from schema.errors import format_error, is_request_error
+from schema.input_rules import NUL_MESSAGE, holds_nul
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -80,6 +81,8 @@ def _check(params: Any) -> None:
         raise HttpError(400, "Le paramètre « variables » doit être un objet.")
     if params.get("operationName") is not None and not isinstance(params["operationName"], str):
         raise HttpError(400, "Le paramètre « operationName » doit être une chaîne.")
+    if holds_nul(params.get("variables")):
+        raise HttpError(400, NUL_MESSAGE, code="BAD_USER_INPUT")
 
 
 async def _execute_one(schema, params: dict, context, allowed: set[OperationType]):

@@ -123,3 +123,17 @@ async def api_without_introspection(settings, monkeypatch):
             from conftest import Api
 
             yield Api(client, app)
+
+
+LOGIN_VARS = "mutation($i: String!) { login(identifier: $i, password: \"x\") { token } }"
+
+
+async def test_a_nul_character_in_a_literal_is_bad_input(api):
+    assert await codes(api, 'mutation { login(identifier: "a\\u0000", password: "x") { token } }'
+                       ) == ["BAD_USER_INPUT"]
+
+
+async def test_a_nul_character_in_a_variable_is_bad_input(api):
+    response = await api.post(LOGIN_VARS, {"i": "a\x00"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
