@@ -89,3 +89,38 @@ def selection(type_, depth: int = 2) -> str:
         elif depth > 0 and isinstance(inner, GraphQLObjectType):
             parts.append(f"{name} {selection(field.type, depth - 1)}")
     return "{ " + " ".join(parts or ["__typename"]) + " }"
+
+
+def operation_text(kind: str, name: str, field: GraphQLField, args: list[str]) -> str:
+    """`kind Op($a: T, ...) { name(a: $a, ...) { selection } }` for the given arguments."""
+    defs = ", ".join(f"${a}: {field.args[a].type}" for a in args)
+    call = ", ".join(f"{a}: ${a}" for a in args)
+    head = f"{kind} Op({defs})" if args else kind
+    return f"{head} {{ {name}{f'({call})' if args else ''} {selection(field.type)} }}"
+
+
+def sample_value(type_, name: str, today: str, year: int):
+    """A plausible value for an input of this type and name (ids are placed by the caller)."""
+    from graphql import GraphQLEnumType, GraphQLScalarType
+
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(inner, GraphQLList):
+        return [sample_value(inner.of_type, name, today, year)]
+    if isinstance(inner, GraphQLEnumType):
+        return next(iter(inner.values))
+    if isinstance(inner, GraphQLInputObjectType):
+        return {
+            key: sample_value(f.type, key, today, year)
+            for key, f in inner.fields.items() if isinstance(f.type, GraphQLNonNull)
+        }
+    assert isinstance(inner, GraphQLScalarType)
+    lower = name.lower()
+    by_type = {
+        "Boolean": True, "Float": 1.0, "ID": "0",
+        "Int": year if "year" in lower else 10 if lower == "first" else
+        50_000 if "cents" in lower else 1,
+        "Date": "2030-12-31" if "closing" in lower or "end" in lower else today,
+        "String": "matrice@example.test" if "email" in lower else "0601020304"
+        if "phone" in lower else "Matrice-Test-2026!" if "password" in lower else "Test",
+    }
+    return by_type.get(inner.name, "Test")
