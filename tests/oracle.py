@@ -66,8 +66,9 @@ def _augment(selection_set: SelectionSetNode, type_, schema: GraphQLSchema) -> S
                                  selection_set=_augment(node.selection_set, field.type, schema))
         elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
             inner = schema.get_type(node.type_condition.name.value)
-            node = InlineFragmentNode(type_condition=node.type_condition, directives=node.directives,
-                                      selection_set=_augment(node.selection_set, inner, schema))
+            node = InlineFragmentNode(
+                type_condition=node.type_condition, directives=node.directives,
+                selection_set=_augment(node.selection_set, inner, schema))
         selections.append(node)
     taken = {(n.alias or n.name).value for n in selections if isinstance(n, FieldNode)}
     extra = ["__typename"]

@@ -13,7 +13,14 @@ import pytest
 
 from bailleurs.settings import Settings
 from models import CasbinRule, RentDeclaration, User
-from tests.schema_walk import IdPath, id_paths, live_schema, operation_text, root_fields, sample_value
+from tests.schema_walk import (
+    IdPath,
+    id_paths,
+    live_schema,
+    operation_text,
+    root_fields,
+    sample_value,
+)
 from tests.world import MODELS, World, prepare_world, token_for
 
 FIELDS_WITH_IDS = [(kind, name) for kind, name, field in root_fields(live_schema(Settings()))
