@@ -20,7 +20,6 @@ from tortoise.transactions import in_transaction
 from policies.enforcers import load_enforcer
 from resolvers.context import Services
 
-
 # First key of the transaction-scoped advisory locks taken per domain (second key: its hash).
 _POLICY_LOCK_SPACE = 71_551
 

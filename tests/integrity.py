@@ -30,7 +30,8 @@ async def stored_memberships() -> dict[int, dict[str, list]]:
             entry["groups"].append(parse_id(rule.v1))
         else:
             entry["roles"].append(rule.v1)
-    return {k: {"roles": sorted(v["roles"]), "groups": sorted(v["groups"])} for k, v in state.items()}
+    return {k: {"roles": sorted(v["roles"]), "groups": sorted(v["groups"])}
+            for k, v in state.items()}
 
 
 async def trail_problems(new_users_after: int | None = None) -> list[str]:

@@ -12,7 +12,9 @@ from resolvers.outbox import queue_mail
 from tests.integrity import trail_problems
 from tests.schema_walk import live_schema, root_fields
 
-CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) { id identifier } }"""
+CREATE_USER = """mutation($input: CreateUserInput!) {
+  createUser(input: $input) { id identifier }
+}"""
 SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
 RESET = """mutation($email: String!) { requestPasswordReset(email: $email) }"""
 
