@@ -196,6 +196,20 @@ def _graphiql(request: Request, settings) -> Response | None:
     return HTMLResponse(get_graphql_ide_html())
 
 
+def _operation_name(params: dict, max_tokens: int) -> str | None:
+    names = _operation_names(params["query"], max_tokens) or (None,)
+    return params.get("operationName") or (names[0] if len(names) == 1 else None)
+
+
+def _note_for_log(request: Request, operations: list[dict], bodies: list[dict], settings) -> None:
+    """Operation names and error codes for the request log: never variables (passwords...)."""
+    codes = {e.get("extensions", {}).get("code") for b in bodies for e in b.get("errors", [])}
+    request.state.log = {
+        "operations": [_operation_name(p, settings.max_tokens) for p in operations],
+        "error_codes": sorted(c for c in codes if c),
+    }
+
+
 async def _respond(request: Request, schema, make_context, settings, media_type: str):
     if request.method in ("GET", "HEAD"):
         batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
@@ -208,8 +222,10 @@ async def _respond(request: Request, schema, make_context, settings, media_type:
         bodies = [
             (await _execute_one(schema, p, context, allowed, settings))[0] for p in operations
         ]
+        _note_for_log(request, operations, bodies, settings)
         return _json(bodies, 200, media_type), context
     body, request_failed = await _execute_one(schema, operations[0], context, allowed, settings)
+    _note_for_log(request, operations, [body], settings)
     status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return _json(body, status, media_type), context
 
