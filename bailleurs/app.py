@@ -16,7 +16,11 @@ from tortoise import Tortoise
 
 from bailleurs import graphql_http, logs
 from bailleurs.db import init_database
-from bailleurs.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from bailleurs.middleware import (
+    BodyLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
 from bailleurs.settings import Settings, load
 from policies.enforcers import EnforcerRegistry
 from policies.guard import Guard, ScopeCache
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             await Tortoise.close_connections()
 
     middleware = [
+        Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]
