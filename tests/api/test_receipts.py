@@ -1,9 +1,9 @@
 """The receipt PDF: its content, and who may fetch it."""
 
 import io
-from datetime import UTC, datetime
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
