@@ -110,6 +110,8 @@ async def save_rent_declaration(
     if found:
         raise Invalid(found)
     changes: dict[str, Any] = {k: v for k, v in merged.items() if v != current[k]}
+    if not changes and row.state == DeclarationState.BROUILLON:
+        return row  # nothing new: no write, no audit event
     if {"rent_cents", "charges_cents"} & changes.keys():
         changes["amount_confirmed"] = False  # a new amount must be confirmed again
     changes["state"] = DeclarationState.BROUILLON

@@ -1,5 +1,6 @@
 """Every branch of the wizard: what each answer asks next, and what it makes inconsistent."""
 
+from models import AuditEvent
 from tests.api.declaration_ops import SAVE, VALIDATE, demo_login, filled, started
 
 
@@ -231,3 +232,20 @@ async def test_unpaid_before_moving_in_is_inconsistent(api):
         api, token, declaration, {"unpaidAmountCents": 100, "unpaidSince": "2016-12-01"}
     )
     assert list(error["extensions"]["fields"]) == ["unpaidSince"]
+
+
+async def test_saving_the_same_answers_again_writes_nothing(api):
+    token = await demo_login(api)
+    declaration = await started(api, token, "MILOME")
+    await save(api, token, declaration, {"stillManager": True})
+    events = await AuditEvent.filter(action="declaration_saved").count()
+    await save(api, token, declaration, {"stillManager": True})
+    assert await AuditEvent.filter(action="declaration_saved").count() == events == 1
+
+
+async def test_null_clears_an_answer(api):
+    token = await demo_login(api)
+    declaration = await filled(api, token, "MILOME")
+    declaration = await save(api, token, declaration, {"rentCents": None})
+    assert section(declaration, 4)[0] == ("Loyer hors charges de 07/2026", "Non renseigné")
+    assert not declaration["summary"]["complete"]

@@ -133,3 +133,16 @@ async def test_rent_declaration_is_readable_by_id(api):
     declaration = await filled(api, token)
     data = await api.ok(GET, {"id": declaration["id"]}, token)
     assert data["rentDeclaration"]["summary"]["lines"] == declaration["summary"]["lines"]
+
+
+async def test_a_draft_still_counts_as_remaining(api):
+    token = await demo_login(api)
+    await filled(api, token, "COUTURE")
+    data = await api.ok(
+        """{ rentCampaign { message }
+             tenants(first: 10, filter: {declarationState: BROUILLON}) {
+               edges { node { lastName declarationState } } } }""",
+        token=token,
+    )
+    assert data["rentCampaign"]["message"] == "il reste 4 loyers à saisir sur 6"
+    assert [e["node"]["lastName"] for e in data["tenants"]["edges"]] == ["COUTURE"]
