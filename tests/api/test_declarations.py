@@ -146,3 +146,27 @@ async def test_a_draft_still_counts_as_remaining(api):
     )
     assert data["rentCampaign"]["message"] == "il reste 4 loyers à saisir sur 6"
     assert [e["node"]["lastName"] for e in data["tenants"]["edges"]] == ["COUTURE"]
+
+
+async def test_concurrent_starts_open_one_declaration(api):
+    token = await demo_login(api)
+    variables = {"tenantId": await tenant_id("MUROT")}
+    bodies = await asyncio.gather(*(api.ok(START, variables, token) for _ in range(4)))
+    assert len({b["startRentDeclaration"]["id"] for b in bodies}) == 1
+    assert await AuditEvent.filter(action="declaration_started").count() == 1
+
+
+async def test_a_save_racing_the_validation_never_alters_what_was_transmitted(api):
+    token = await demo_login(api)
+    declaration = await filled(api, token)
+    save = {"id": declaration["id"], "input": {"rentCents": 99900}}
+    validated, saved = await asyncio.gather(
+        api.gql(VALIDATE, {"id": declaration["id"]}, token), api.gql(SAVE, save, token)
+    )
+    row = await RentDeclaration.get(id=int(declaration["id"]))
+    assert row.state == DeclarationState.TRANSMIS
+    event = await AuditEvent.get(action="declaration_transmitted")
+    assert event.after["answers"]["rent_cents"] == row.rent_cents
+    if "errors" in saved:
+        assert saved["errors"][0]["extensions"]["code"] == "CONFLICT"
+        assert row.rent_cents == 32875
