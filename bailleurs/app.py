@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await init_database(settings.database_url)
+        await init_database(settings.database_url, settings)
         if demo:
             from bailleurs.demo import load_demo_if_empty
 

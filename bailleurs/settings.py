@@ -39,7 +39,7 @@ class Settings:
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
-            o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+            o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
         )
     )
     cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))
@@ -84,6 +84,18 @@ class Settings:
     )
     mail_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("MAIL_POLL_SECONDS", "1"))
+    )
+    # PostgreSQL: bounded waits (a request fails cleanly while the database is away), pool size.
+    db_connect_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "5"))
+    )
+    db_command_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_COMMAND_TIMEOUT_SECONDS", "15"))
+    )
+    db_pool_size: int = field(default_factory=lambda: _int("DB_POOL_SIZE", 10))
+    # How often the policy watcher checks its LISTEN connection (multi-process sync).
+    watcher_ping_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("WATCHER_PING_SECONDS", "2"))
     )
     # Policy cache: number of organisations whose enforcer stays in memory.
     enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -17,6 +18,7 @@ from bailleurs.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
 from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
+from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
 from schema.tenants import TenantQuery
 
@@ -46,6 +48,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([NoNulCharacters]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
