@@ -72,7 +72,11 @@ class Settings:
     campaign_month: int = field(default_factory=lambda: _int("CAMPAIGN_MONTH", 7))
     rent_min_cents: int = field(default_factory=lambda: _int("RENT_MIN_CENTS", 5_000))
     rent_max_cents: int = field(default_factory=lambda: _int("RENT_MAX_CENTS", 300_000))
+    # Unpaid rent is constituted at this many months of the tenant's share (CCH R824-1).
+    unpaid_threshold_months: int = field(default_factory=lambda: _int("UNPAID_THRESHOLD_MONTHS", 2))
+    non_decency_hold_months: int = field(default_factory=lambda: _int("NON_DECENCY_HOLD_MONTHS", 18))
     unpaid_report_months: int = field(default_factory=lambda: _int("UNPAID_REPORT_MONTHS", 2))
+    max_co_tenants: int = field(default_factory=lambda: _int("MAX_CO_TENANTS", 20))
     departure_notice_days: int = field(default_factory=lambda: _int("DEPARTURE_NOTICE_DAYS", 31))
     # Mail delivery
     mail_retry_base_seconds: float = field(
