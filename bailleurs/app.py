@@ -45,8 +45,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         if auth.lower().startswith("bearer "):
             principal = await resolve_session(settings, auth[7:].strip())
         elif cookie := request.cookies.get(COOKIE_NAME):
-            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
-            principal = await resolve_session(settings, cookie, csrf, via_cookie=True)
+            # GET only serves queries and receipts: the CSRF header guards the rest.
+            principal = await resolve_session(
+                settings, cookie, request.headers.get("x-csrf-token"), via_cookie=True,
+                need_csrf=request.method != "GET",
+            )
         return Context(
             request=request,
             services=services,

@@ -14,8 +14,10 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
+from schema.account_admin import AccountAdminMutation
 from schema.accounts import AccountMutation, AccountQuery
 from schema.permissions import Public
+from schema.recovery import RecoveryMutation
 from schema.tenants import TenantQuery
 
 
@@ -27,7 +29,7 @@ class HealthQuery:
 
 
 QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, TenantQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation,)
+MUTATION_AREAS: tuple[type, ...] = (AccountMutation, RecoveryMutation, AccountAdminMutation)
 
 
 class BailleursSchema(strawberry.Schema):
