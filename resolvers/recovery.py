@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from models import Organisation, User
 from models.enums import MailChannel
+from models.validators import is_user_number
 from resolvers import account_mails, audit_log, throttle
 from resolvers.clock import now
 from resolvers.context import Context
@@ -76,7 +77,8 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
 async def request_lost_identifier(ctx: Context, user_number: str) -> bool:
     number = user_number.strip().upper()
     allowed = await _within_limits(ctx, "lost-id", number)
-    organisation = await Organisation.get_or_none(user_number=number) if number else None
+    known_shape = is_user_number(number)  # the column's validator refuses other filters
+    organisation = await Organisation.get_or_none(user_number=number) if known_shape else None
     [(password, password_hash)] = await _new_credentials(ctx, 1)
     if organisation is None or not allowed:
         return True

@@ -1,7 +1,6 @@
 """Fixed-window counters in the database, so that every process shares them.
 
-A window is identified by its start; a key's row is reused when a new window begins. The
-increment is a single UPDATE ... SET count = count + 1, so concurrent requests never lose a hit.
+A window is identified by its start; a key's row is reused when a new window begins.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models import Throttle
@@ -31,19 +29,27 @@ def _window_start(seconds: int) -> datetime:
 async def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt; True while the window's count stays within `limit`."""
     start = _window_start(window_seconds)
-    for _ in range(3):
-        if await Throttle.filter(key=key, window_start=start).update(count=F("count") + 1):
-            break
-        if await Throttle.filter(key=key, window_start__lt=start).update(window_start=start, count=1):
-            break
+    for attempt in range(3):
         try:
-            async with in_transaction():  # a savepoint when called inside a transaction
-                await Throttle.create(key=key, window_start=start, count=1)
-            break
-        except IntegrityError:
-            continue  # another process created it first: increment that row
-    row = await Throttle.get_or_none(key=key, window_start=start)
-    return row is None or row.count <= limit
+            return await _count(key, start) <= limit
+        except IntegrityError:  # another process created the row first: count on it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _count(key: str, start: datetime) -> int:
+    # The row is locked (PostgreSQL) or the transaction serialised (SQLite) from read to
+    # write, so each caller sees its own count even when many arrive at once.
+    async with in_transaction():
+        row = await Throttle.filter(key=key).select_for_update().first()
+        if row is None:
+            await Throttle.create(key=key, window_start=start, count=1)
+            return 1
+        row.count = row.count + 1 if row.window_start == start else 1
+        row.window_start = start
+        await row.save(update_fields=["count", "window_start"])
+        return row.count
 
 
 async def exceeded(key: str, limit: int, window_seconds: int) -> bool:

@@ -61,6 +61,7 @@ async def activated_organisation(api, name: str = "LES TILLEULS", *,
 
 def credentials_in(body: str) -> tuple[str, str]:
     """The identifier and password on their own lines, as every credential mail carries them."""
+    body = body.replace("\r\n", "\n")
     identifier = re.search(r"^Identifiant : (\S+)$", body, re.M)
     password = re.search(r"^Mot de passe provisoire : (\S+)$", body, re.M)
     assert identifier and password, body
