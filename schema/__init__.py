@@ -15,11 +15,13 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
+from schema.account_admin import AccountAdminMutation
 from schema.accounts import AccountMutation, AccountQuery
 from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
+from schema.recovery import RecoveryMutation
 from schema.tenants import TenantQuery
 
 
@@ -33,7 +35,10 @@ class HealthQuery:
 QUERY_AREAS: tuple[type, ...] = (
     HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery
 )
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation, DeclarationMutation)
+MUTATION_AREAS: tuple[type, ...] = (
+    AccountMutation, RecoveryMutation, AccountAdminMutation, HabilitationMutation,
+    DeclarationMutation,
+)
 
 
 class BailleursSchema(strawberry.Schema):
