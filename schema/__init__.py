@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
+from schema.audit import AuditQuery
 from schema.permissions import Public
 from schema.tenants import TenantQuery
 
@@ -26,7 +27,7 @@ class HealthQuery:
         return "ok"
 
 
-QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, TenantQuery)
+QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, TenantQuery, AuditQuery)
 MUTATION_AREAS: tuple[type, ...] = (AccountMutation,)
 
 
