@@ -148,6 +148,13 @@ def _apply(event: AuditEvent, users: dict[int, dict], groups: dict[int, GroupSta
         users[int(event.target_id)] = after
 
 
+def _first_login_after(user: User, moment: datetime) -> bool:
+    """Whether the first login was still to complete at `moment`: the trail does not record it,
+    but its acceptance timestamps are written once and kept."""
+    steps = (user.profile_completed_at, user.usage_rules_accepted_at, user.terms_accepted_at)
+    return any(step is None or step >= moment for step in steps)
+
+
 async def view_as_of(organisation_id: int, day: date) -> PolicyView:
     """The organisation's habilitations at the end of `day` (UTC), replayed from the trail."""
     until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
@@ -175,6 +182,7 @@ async def view_as_of(organisation_id: int, day: date) -> PolicyView:
             status=state.get("status") or "active",
             opening_date=rows[uid].opening_date if uid in rows else None,
             closing_date=_date(state.get("closing_date")),
+            pending_first_login=uid not in rows or _first_login_after(rows[uid], until),
         )
         for uid, state in users.items()
     }
