@@ -70,6 +70,32 @@ async def test_events_filtered_by_target_and_dates(api, world):
     assert await _all_events(api, world.auditor_token, {"to": "2000-01-01"}) == []
 
 
+def _on_postgres() -> bool:
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+async def _tamper(sql: str) -> None:
+    """Raw SQL by someone who owns the database: on PostgreSQL they first lift the trigger."""
+    if _on_postgres():
+        lift = "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+        sql = f"{lift}; {sql}; {lift.replace('DISABLE', 'ENABLE')}"
+    await connections.get("default").execute_script(sql)
+
+
+async def test_postgres_refuses_to_change_or_remove_an_event(api, world):
+    if not _on_postgres():
+        pytest.skip("the trigger is PostgreSQL's")
+    event = await AuditEvent.all().order_by("id").first()
+    for sql in (
+        f"UPDATE audit_event SET action = 'x' WHERE id = {event.id}",
+        f"DELETE FROM audit_event WHERE id = {event.id}",
+        "TRUNCATE audit_event",
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            await connections.get("default").execute_script(sql)
+    assert (await AuditEvent.get(id=event.id)).digest == event.digest
+
+
 async def test_an_intact_chain_verifies(api, world):
     data = await api.ok(VERIFY, token=world.auditor_token)
     assert data["verifyAuditChain"] == {
@@ -82,7 +108,7 @@ async def test_an_intact_chain_verifies(api, world):
 async def test_a_tampered_event_is_detected(api, world):
     # given: someone with database access rewrites a group's zones in the trail
     victim = await AuditEvent.filter(action="group_created").order_by("id").offset(2).first()
-    await connections.get("default").execute_script(
+    await _tamper(
         f"""UPDATE audit_event SET after = '{{"zones": ["75"]}}' WHERE id = {victim.id}"""
     )
     # when
@@ -94,7 +120,7 @@ async def test_a_tampered_event_is_detected(api, world):
 
 async def test_a_deleted_event_breaks_the_next_link(api, world):
     ids = await AuditEvent.all().order_by("id").values_list("id", flat=True)
-    await connections.get("default").execute_script(f"DELETE FROM audit_event WHERE id = {ids[1]}")
+    await _tamper(f"DELETE FROM audit_event WHERE id = {ids[1]}")
     data = await api.ok(VERIFY, token=world.auditor_token)
     assert data["verifyAuditChain"]["firstBrokenId"] == str(ids[2])
 
