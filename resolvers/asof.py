@@ -148,6 +148,25 @@ def _apply(event: AuditEvent, users: dict[int, dict], groups: dict[int, GroupSta
         users[int(event.target_id)] = after
 
 
+async def _add_untracked_groups(
+    organisation_id: int, until: datetime, groups: dict[int, GroupState]
+) -> None:
+    """Groups made before the trail recorded them: their creation date, today's definition."""
+    rows = await HabilitationGroup.filter(organisation_id=organisation_id, created_at__lt=until)
+    tracked = (
+        set(
+            await AuditEvent.filter(
+                target_type="group", target_id__in=[str(g.id) for g in rows]
+            ).values_list("target_id", flat=True)
+        )
+        if rows
+        else set()
+    )
+    for g in rows:
+        if str(g.id) not in tracked:
+            groups[g.id] = GroupState(g.id, g.name, g.housing_type.value, tuple(g.zones))
+
+
 def _first_login_after(user: User, moment: datetime) -> bool:
     """Whether the first login was still to complete at `moment`: the trail does not record it,
     but its acceptance timestamps are written once and kept."""
@@ -165,6 +184,7 @@ async def view_as_of(organisation_id: int, day: date) -> PolicyView:
     groups: dict[int, GroupState] = {}
     for event in events:
         _apply(event, users, groups)
+    await _add_untracked_groups(organisation_id, until, groups)
     domain = org_domain(organisation_id)
     p_lines = organisation_role_rules(organisation_id)
     for g in groups.values():

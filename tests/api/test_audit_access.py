@@ -81,20 +81,22 @@ async def test_the_auditor_reads_every_audit_field(api, world):
         assert name in await api.ok(query, _used(query, _variables(world)), world.auditor_token)
 
 
-def _value(t):
+def _value(t, known: dict, name: str = ""):
+    if name in known:
+        return known[name]
     if isinstance(t, GraphQLNonNull):
-        return _value(t.of_type)
+        return _value(t.of_type, known)
     if isinstance(t, GraphQLList):
-        return [_value(t.of_type)]
+        return [_value(t.of_type, known)]
     if isinstance(t, GraphQLEnumType):
         return next(iter(t.values))
     if isinstance(t, GraphQLInputObjectType):
-        return {name: _value(f.type) for name, f in t.fields.items()}
+        return {n: _value(f.type, known, n) for n, f in t.fields.items()}
     assert isinstance(t, GraphQLScalarType)
     return SCALARS[t.name]
 
 
-def _mutations(settings) -> list[tuple[str, str, dict]]:
+def _mutations(settings, known: dict) -> list[tuple[str, str, dict]]:
     """Every mutation that needs a session, called with well-formed placeholder arguments."""
     schema = build_schema(settings)
     converter = schema.config.name_converter
@@ -113,14 +115,28 @@ def _mutations(settings) -> list[tuple[str, str, dict]]:
         selection = " { __typename }" if isinstance(inner, GraphQLObjectType) else ""
         head = f"mutation({params})" if params else "mutation"
         query = f"{head} {{ {name}{f'({args})' if args else ''}{selection} }}"
-        calls.append((name, query, {a: _value(arg.type) for a, arg in field.args.items()}))
+        calls.append(
+            (name, query, {a: _value(arg.type, known, a) for a, arg in field.args.items()})
+        )
     return calls
 
 
 async def test_auditors_cannot_mutate_anything(api, world):
     # given
     rules, events = await CasbinRule.all().count(), await AuditEvent.all().count()
-    calls = _mutations(api.services.settings)
+    # real ids of organisation A, so that a refusal is never a mere "not found"
+    known = {
+        "userId": str(world.users["agent"].id),
+        "groupIds": [str(world.groups["p14"].id)],
+        "tenantId": str(world.tenants[0].id),
+        "organisationId": str(world.org.id),
+        "email": "x@example.test",
+        "emailConfirmation": "x@example.test",
+    }
+    calls = _mutations(api.services.settings, known)
+    assert {"createUser", "setUserGroups", "setHabilitationManager", "closeUser"} <= {
+        name for name, _, _ in calls
+    }
     # when / then
     for name, query, variables in calls:
         error = await api.error(query, variables, world.auditor_token)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from audit_world import build_world, set_memberships
-from factories import today
+from audit_world import build_world, set_memberships, token_of, visible_ids
+from factories import PASSWORD, today
 from tortoise.transactions import in_transaction
 
 from models import User
@@ -139,3 +139,66 @@ async def test_explanation_as_of_a_past_day(api, world):
         False,
         "WRONG_HOUSING_TYPE",
     )
+
+
+SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
+CLOSE_USER = """mutation($u: ID!, $d: Date!) { closeUser(userId: $u, closingDate: $d) { id } }"""
+EVENTS = """query($filter: AuditEventFilter) { auditEvents(first: 10, filter: $filter) {
+  edges { node { action actorLabel targetId before after delegation } } } }"""
+
+
+async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
+    # given: organisation A, imported ten days ago; three days ago its administrator put the
+    # agent in conventionné 14
+    monkeypatch.setattr(audit_log, "now", lambda: _at(DAY0))
+    world = await build_world(api)
+    monkeypatch.undo()
+    agent, g = world.users["agent"], world.groups
+    await User.filter(id=agent.id).update(
+        profile_completed_at=_at(DAY0),
+        usage_rules_accepted_at=_at(DAY0),
+        terms_accepted_at=_at(DAY0),
+    )
+    admin = await token_of(api, world, "admin")
+    earlier = today() - timedelta(days=3)
+    monkeypatch.setattr(audit_log, "now", lambda: _at(earlier))
+    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": [str(g["c14"].id)]}, admin)
+    monkeypatch.undo()
+    # when: today, the agent moves to privé 14
+    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": [str(g["p14"].id)]}, admin)
+
+    # then
+    async def total(day):
+        data = await api.ok(
+            USER_ACCESS, {"user": str(agent.id), "asOf": day.isoformat()}, world.auditor_token
+        )
+        return data["userAccess"]["total"]
+
+    seen_today = await visible_ids(api, await api.login(agent.identifier, PASSWORD))
+    assert (await total(earlier), await total(today() - timedelta(days=1))) == (3, 3)
+    assert await total(today()) == len(seen_today) == 2
+    # the trail shows both changes with full states and the administrator's delegation
+    data = await api.ok(
+        EVENTS,
+        {"filter": {"action": "user_groups_set", "targetId": str(agent.id)}},
+        world.auditor_token,
+    )
+    last = data["auditEvents"]["edges"][-1]["node"]
+    assert last["before"]["groups"] == [g["c14"].id] and last["after"]["groups"] == [g["p14"].id]
+    assert last["actorLabel"] == "A.ADMIN" and last["delegation"]
+
+
+async def test_a_closed_account_drops_out_from_its_closing_day(api):
+    world = await build_world(api)
+    admin = await token_of(api, world, "admin")
+    mixed = world.users["mixed"]
+    p14 = _tenant(world, "prive", "14")
+    await api.ok(CLOSE_USER, {"u": str(mixed.id), "d": today().isoformat()}, admin)
+    data = await api.ok(
+        WHO, {"tenant": str(p14.id), "asOf": today().isoformat()}, world.auditor_token
+    )
+    assert "A.MIXED" not in {w["user"]["identifier"] for w in data["whoCanAccess"]}
+    explained = await api.ok(
+        EXPLAIN, {"user": str(mixed.id), "tenant": str(p14.id), "asOf": None}, world.auditor_token
+    )
+    assert explained["explainAccess"]["reason"] == "ACCOUNT_CLOSED"
