@@ -17,6 +17,7 @@ from strawberry.tools import merge_types
 from bailleurs.settings import Settings
 from schema.account_admin import AccountAdminMutation
 from schema.accounts import AccountMutation, AccountQuery
+from schema.audit import AuditQuery
 from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters
@@ -33,7 +34,7 @@ class HealthQuery:
 
 
 QUERY_AREAS: tuple[type, ...] = (
-    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery
+    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery, AuditQuery,
 )
 MUTATION_AREAS: tuple[type, ...] = (
     AccountMutation, RecoveryMutation, AccountAdminMutation, HabilitationMutation,
