@@ -12,7 +12,7 @@ async def roles_and_group_ids(
 ) -> tuple[list[str], list[int]]:
     domain = org_domain(organisation_id) if organisation_id is not None else AGENCY_DOMAIN
     enforcer = await ctx.services.registry.get(domain)
-    names = enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain)
+    names = await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain)
     roles = sorted(n for n in names if not n.startswith("grp:"))
     groups = sorted(parse_id(n) for n in names if n.startswith("grp:"))
     return roles, groups
