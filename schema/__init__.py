@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
+from schema.habilitations import HabilitationMutation, HabilitationQuery
 from schema.permissions import Public
 from schema.tenants import TenantQuery
 
@@ -26,8 +27,8 @@ class HealthQuery:
         return "ok"
 
 
-QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, TenantQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation,)
+QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, HabilitationQuery, TenantQuery)
+MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation)
 
 
 class BailleursSchema(strawberry.Schema):
