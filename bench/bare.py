@@ -1,7 +1,7 @@
 """The product's app plus one bench-only route: the tenant page without GraphQL.
 
 `POST /bare/tenants` runs the same session lookup, the same scope, the same SQL (the product's own
-`list_tenants` and the declarations query of `DeclarationByTenantYearLoader`) and returns the
+`list_tenants` and `declaration_states`) and returns the
 same JSON as the GraphQL query `bench.queries.PAGE_QUERY`, byte for byte (checked by run.py). The
 difference in time between the two is the price of the GraphQL layer.
 
@@ -20,14 +20,9 @@ from bailleurs.settings import Settings
 from models.enums import DeclarationState
 from policies.guard import Guard
 from resolvers.context import Context
-from resolvers.loaders import DeclarationByTenantYearLoader
 from resolvers.sessions import resolve_session
-from resolvers.tenants import list_tenants
+from resolvers.tenants import declaration_states, list_tenants
 from schema.common import encode_cursor
-
-
-def _state_name(row) -> str:
-    return (row.state if row is not None else DeclarationState.NON_SAISI).name
 
 
 async def bare_tenants(request: Request) -> Response:
@@ -40,17 +35,16 @@ async def bare_tenants(request: Request) -> Response:
                   guard=Guard(principal, services.scopes), client_ip="")
     year = services.settings.campaign_year
     page = await list_tenants(ctx, 50, None, year)
-    loader = DeclarationByTenantYearLoader()
-    states = await loader.load_many([(row.id, year) for row in page.rows])
+    states = await declaration_states([row.id for row in page.rows], year)
     edges = []
-    for row, key, declaration in zip(page.rows, page.keys, states, strict=True):
+    for row, key in zip(page.rows, page.keys, strict=True):
         h = row.housing
         edges.append({"cursor": encode_cursor(key), "node": {
             "id": str(row.id), "allocataireNumber": row.allocataire_number,
             "lastName": row.last_name, "firstName": row.first_name,
             "housing": {"postalCode": h.postal_code, "commune": h.commune,
                         "departement": h.departement, "type": h.housing_type.name},
-            "declarationState": _state_name(declaration),
+            "declarationState": states.get(row.id, DeclarationState.NON_SAISI).name,
         }})
     return JSONResponse({"data": {"tenants": {
         "totalCount": page.total,
