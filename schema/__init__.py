@@ -49,12 +49,18 @@ class BailleursSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The depth and alias limiters create their validation rule classes when constructed;
+    # built per request, those fresh classes are part of ValidationCache's key and it never hits
+    # (validation then runs on every request). Build the rules once, add them per request.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        NoNulCharacters,
+    ]
     # Factories: Strawberry builds fresh extension instances for each request.
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: AddValidationRules([NoNulCharacters]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
