@@ -1,5 +1,7 @@
 """Schema changes go through migrations: from empty to current, idempotent, in sync with models."""
 
+from pathlib import Path
+
 from tortoise import Tortoise
 from tortoise.migrations.executor import MigrationExecutor
 
