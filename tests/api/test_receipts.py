@@ -112,6 +112,7 @@ async def test_the_receipt_renders_to_an_image(api, tmp_path):
 
 
 async def test_the_receipt_is_readable_with_the_session_cookie(api):
+    await demo_login(api)  # loads the demo data
     login = await api.post(LOGIN, {"identifier": "OLIVIERS.ADMIN",
                                    "password": DEMO_LOGINS["OLIVIERS.ADMIN"]})
     cookie = login.cookies[COOKIE_NAME]  # the HttpOnly session cookie the login set
