@@ -119,7 +119,10 @@ def start_server(url: str, workers: int, port: int, log: Path) -> subprocess.Pop
     env.pop("SMTP_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bailleurs.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+         # Longer than any pause between two requests of a client: otherwise uvicorn may close
+         # an idle keep-alive connection just as the client reuses it (a transport error).
+         "--timeout-keep-alive", "120"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         start_new_session=True)
     deadline = time.monotonic() + 60
