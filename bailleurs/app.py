@@ -49,8 +49,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         if auth.lower().startswith("bearer "):
             principal = await resolve_session(settings, auth[7:].strip())
         elif cookie := request.cookies.get(COOKIE_NAME):
-            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
-            principal = await resolve_session(settings, cookie, csrf, via_cookie=True)
+            unsafe = request.method not in ("GET", "HEAD")
+            principal = await resolve_session(
+                settings, cookie, request.headers.get("x-csrf-token"), via_cookie=True,
+                csrf_required=unsafe,
+            )
         return Context(
             request=request,
             services=services,
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await init_database(settings.database_url)
+        await init_database(settings.database_url, settings)
         if demo:
             from bailleurs.demo import load_demo_if_empty
 

@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.errors import DomainError
 from schema.errors import format_error, is_request_error
+from schema.input_rules import NUL_MESSAGE, holds_nul
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -112,7 +113,8 @@ async def _params_from_body(request: Request, max_batch: int) -> list[Any] | Any
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         raise HttpError(400, "Le corps de la requête n'est pas du JSON valide.") from exc
     if isinstance(body, list) and not 1 <= len(body) <= max_batch:
-        raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.")
+        raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.",
+                        code="BAD_USER_INPUT")
     return body
 
 
@@ -126,6 +128,8 @@ def _check(params: Any) -> dict[str, Any]:
             raise HttpError(400, f"Le paramètre « {key} » doit être un objet.")
     if params.get("operationName") is not None and not isinstance(params["operationName"], str):
         raise HttpError(400, "Le paramètre « operationName » doit être une chaîne.")
+    if holds_nul(params.get("variables")):
+        raise HttpError(400, NUL_MESSAGE, code="BAD_USER_INPUT")
     return params
 
 

@@ -112,11 +112,12 @@ async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
 
 
 async def import_data(data: dict, settings, registry: EnforcerRegistry | None = None) -> Report:
+    from bailleurs.watcher import announce
     from policies.enforcers import load_enforcer
 
     report = Report()
     changed_domains: list[str] = []
-    async with in_transaction():
+    async with in_transaction() as connection:
         for org in data["organisations"]:
             organisation = await _organisation(org, settings, report)
             domain = org_domain(organisation.id)
@@ -177,6 +178,8 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                     "payment",
                 )
             changed_domains.append(domain)
+        for domain in changed_domains:  # running service processes hear of it at commit
+            await announce(connection, domain)
     if registry is not None:
         for domain in changed_domains:
             registry.invalidate(domain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,7 +16,9 @@ from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
+from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
+from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
 from schema.tenants import TenantQuery
 
@@ -27,8 +30,10 @@ class HealthQuery:
         return "ok"
 
 
-QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, HabilitationQuery, TenantQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation)
+QUERY_AREAS: tuple[type, ...] = (
+    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery
+)
+MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation, DeclarationMutation)
 
 
 class BailleursSchema(strawberry.Schema):
@@ -43,6 +48,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([NoNulCharacters]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.errors import DomainError
+from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")
 
@@ -17,10 +18,9 @@ _LIMITS = (
     (re.compile(r"exceeds maximum operation depth"), "La requête est trop profonde."),
     (re.compile(r"aliases found"), "La requête contient trop d'alias."),
     (re.compile(r"Document contains more than \d+ tokens"), "La requête est trop longue."),
-    (
-        re.compile(r"introspection is disabled|__schema|__type", re.I),
-        "L'introspection du schéma est désactivée.",
-    ),
+    (re.compile(re.escape(NUL_MESSAGE)), NUL_MESSAGE),
+    (re.compile(r"introspection has been disabled", re.I),
+     "L'introspection du schéma est désactivée."),
 )
 
 
