@@ -27,6 +27,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from bailleurs.middleware import BodyTooLarge
 from resolvers.errors import DomainError
 from schema.errors import format_error, is_request_error
 from schema.input_rules import NUL_MESSAGE, holds_nul
@@ -254,6 +255,8 @@ async def handle(request: Request, schema, make_context, settings, apply_cookies
         return _error_response(error, media_type)
     except HttpError as error:
         return _error_response(error, media_type)
+    except BodyTooLarge:
+        raise  # BodyLimitMiddleware answers 413
     except Exception:
         # Outside any resolver (session lookup, database down): logged here, never detailed.
         log.exception("unexpected error while handling a GraphQL request")
