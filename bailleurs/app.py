@@ -89,6 +89,12 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         context = await make_context(request)
         return await receipt_response(context, request.path_params["declaration_id"])
 
+    async def export(request: Request) -> Response:
+        from bailleurs.exports import export_response
+
+        params = request.path_params
+        return await export_response(await make_context(request), params["kind"], params["org"])
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await init_database(settings.database_url, settings)
@@ -128,6 +134,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+            Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

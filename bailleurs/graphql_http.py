@@ -256,7 +256,7 @@ async def handle(request: Request, schema, make_context, settings, apply_cookies
     except HttpError as error:
         return _error_response(error, media_type)
     except BodyTooLarge:
-        raise  # BodyLimitMiddleware answers 413
+        raise  # answered 413 by the body-limit middleware
     except Exception:
         # Outside any resolver (session lookup, database down): logged here, never detailed.
         log.exception("unexpected error while handling a GraphQL request")

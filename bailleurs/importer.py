@@ -18,6 +18,7 @@ from models.enums import HousingType
 from policies.defaults import group_rules, organisation_role_rules
 from policies.enforcers import EnforcerRegistry
 from policies.vocabulary import org_domain
+from resolvers import audit_log
 from resolvers.passwords import generate_identifier, generate_password, hash_password
 
 TYPE_LABELS = {
@@ -108,6 +109,12 @@ async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
         if created:
             await enforcer.add_policies(
                 group_rules(organisation.id, group.id, housing_type.value, [dept])
+            )
+            # Auditors rebuild past habilitations from the trail: a group exists from this event.
+            await audit_log.record(
+                "group_created", actor_id=None, actor_label="import", organisation_id=organisation.id,
+                target_type="group", target_id=group.id,
+                after={"name": name, "housing_type": housing_type.value, "zones": [dept]},
             )
 
 
