@@ -44,7 +44,7 @@ class Settings:
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
-            o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+            o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
         )
     )
     cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))
@@ -83,7 +83,11 @@ class Settings:
     campaign_month: int = field(default_factory=lambda: _int("CAMPAIGN_MONTH", 7))
     rent_min_cents: int = field(default_factory=lambda: _int("RENT_MIN_CENTS", 5_000))
     rent_max_cents: int = field(default_factory=lambda: _int("RENT_MAX_CENTS", 300_000))
+    # Unpaid rent is constituted at this many months of the tenant's share (CCH R824-1).
+    unpaid_threshold_months: int = field(default_factory=lambda: _int("UNPAID_THRESHOLD_MONTHS", 2))
+    non_decency_hold_months: int = field(default_factory=lambda: _int("NON_DECENCY_HOLD_MONTHS", 18))
     unpaid_report_months: int = field(default_factory=lambda: _int("UNPAID_REPORT_MONTHS", 2))
+    max_co_tenants: int = field(default_factory=lambda: _int("MAX_CO_TENANTS", 20))
     departure_notice_days: int = field(default_factory=lambda: _int("DEPARTURE_NOTICE_DAYS", 31))
     # Mail delivery
     mail_retry_base_seconds: float = field(
@@ -91,6 +95,18 @@ class Settings:
     )
     mail_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("MAIL_POLL_SECONDS", "1"))
+    )
+    # PostgreSQL: bounded waits (a request fails cleanly while the database is away), pool size.
+    db_connect_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "5"))
+    )
+    db_command_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_COMMAND_TIMEOUT_SECONDS", "15"))
+    )
+    db_pool_size: int = field(default_factory=lambda: _int("DB_POOL_SIZE", 10))
+    # How often the policy watcher checks its LISTEN connection (multi-process sync).
+    watcher_ping_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("WATCHER_PING_SECONDS", "2"))
     )
     # Policy cache: number of organisations whose enforcer stays in memory.
     enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))

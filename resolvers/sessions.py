@@ -49,17 +49,20 @@ def user_may_work(user: User) -> bool:
 
 async def resolve_session(
     settings: Settings, token: str, csrf: str | None = None, *, via_cookie: bool = False,
-    need_csrf: bool = True,
+    csrf_required: bool = True,
 ) -> Principal | None:
     """The principal behind a token; a cookie on a state-changing request also needs its CSRF
-    token (sent back in a header), else the request is served as anonymous."""
+    token (sent back in a header), else the request is served as anonymous. Safe requests (GET:
+    receipts, queries) need none: the cookie is SameSite=strict and they change nothing."""
     session = await Session.get_or_none(token_hash=token_digest(token)).select_related("user")
     moment = now()
     if session is None or session.revoked_at or moment >= min(
         session.expires_at, session.absolute_expires_at
     ):
         return None
-    if via_cookie and need_csrf and not (csrf and secrets.compare_digest(csrf, session.csrf_token)):
+    if via_cookie and csrf_required and not (
+        csrf and secrets.compare_digest(csrf, session.csrf_token)
+    ):
         return None
     user = session.user
     if user is not None and not user_may_work(user):

@@ -71,6 +71,13 @@ class PostgresDatabases:
         self.created.append(name)
         return _with_db(PG_URL, name)
 
+    async def empty(self) -> str:
+        """A database with no tables at all, for the migrations themselves."""
+        name = f"e_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return _with_db(PG_URL, name)
+
     async def drop_all(self) -> None:
         for name in reversed(self.created):
             await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -96,16 +103,22 @@ async def database_url(postgres, tmp_path) -> str:
     return f"sqlite://{tmp_path}/db.sqlite3"
 
 
+@pytest.fixture
+async def empty_database_url(postgres, tmp_path) -> str:
+    if postgres is not None:
+        return await postgres.empty()
+    return f"sqlite://{tmp_path}/empty.sqlite3"
+
+
 class Mailbox:
     """An aiosmtpd handler keeping what it receives."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.arrived = asyncio.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        # Runs in the controller's own thread and loop: list.append is the hand-over.
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        self.arrived.set()
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -114,8 +127,7 @@ class Mailbox:
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
         async def enough() -> None:
             while len(self.messages) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
+                await asyncio.sleep(0.02)
 
         await asyncio.wait_for(enough(), timeout)
         return self.messages
@@ -178,9 +190,13 @@ class Api:
                    **kwargs) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         headers.update(kwargs.pop("headers", {}))
-        return await self.client.post(
+        response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
         )
+        # A login's Set-Cookie must not turn later anonymous requests into that user's: tests
+        # that exercise cookie sessions pass their cookies explicitly.
+        self.client.cookies.clear()
+        return response
 
     async def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         response = await self.post(query, variables, token)
