@@ -52,7 +52,8 @@ def _wrk(url: str, db: str, seconds: int) -> dict:
         }
 
 
-def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: Path | None) -> dict:
+def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: Path | None,
+            compare: dict[str, str]) -> dict:
     page.quiet_logs()
     results: dict = {"load_average_start": os.getloadavg()}
     if "can" in steps:
@@ -61,6 +62,9 @@ def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: P
         with Server(url) as server:
             results["page"] = page.page_latency(server.url, plan["page_rounds"],
                                                 plan["page_warmup"])
+    if compare:
+        results["across sizes"] = page.across_sizes(compare, plan["page_rounds"],
+                                                    plan["page_warmup"])
     if "queries" in steps:
         results["queries"] = page.count_queries(url)
     if profile_to is not None:
@@ -88,13 +92,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", nargs="*", choices=STEPS, help="run only these steps")
     p.add_argument("--profile", action="store_true", help="pyinstrument the GraphQL page")
     p.add_argument("--readme", action="store_true", help="copy the table into README.md")
+    p.add_argument("--compare-with", nargs="*", default=[], choices=list(SIZES),
+                   help="also time the page on these sizes' databases, interleaved with this one")
     p.add_argument("--results", type=Path, default=RESULTS)
     args = p.parse_args(argv)
     url = args.database_url or database_url(args.size, args.db)
     day = date.today().isoformat()
     args.results.mkdir(parents=True, exist_ok=True)
     profile_to = args.results / f"profile-{day}-{args.size}-{args.db}.txt" if args.profile else None
-    results = measure(url, args.db, tuple(args.only or STEPS), _plan(args), profile_to)
+    compare = {size: database_url(size, args.db) for size in args.compare_with}
+    if compare:
+        compare[args.size] = url
+    results = measure(url, args.db, tuple(args.only or STEPS), _plan(args), profile_to, compare)
     load_report = args.results / f"load-{args.size}-{args.db}.json"
     results.update(size=args.size, db=args.db, quick=args.quick, machine=machine(),
                    load=json.loads(load_report.read_text()) if load_report.exists() else None)
