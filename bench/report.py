@@ -56,7 +56,8 @@ def _wrk(run: dict, what: str) -> str:
     if not r or "requests_per_s" not in r:
         return _get(run, "wrk", "skipped") or "–"
     return (f"{_num(r['requests_per_s'], 0)} req/s, p50 {_num(r['p50_ms'])} ms, "
-            f"p99 {_num(r['p99_ms'])} ms, {r['errors']} errors")
+            f"p99 {_num(r['p99_ms'])} ms, {r['errors']} errors; "
+            f"{_num(r.get('requests_per_worker_cpu_s'), 0)} req per worker CPU-s")
 
 
 def _queries(run: dict) -> str:

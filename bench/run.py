@@ -44,12 +44,16 @@ def _wrk(url: str, db: str, seconds: int) -> dict:
         return {"skipped": "wrk is not installed (apt-get install -y wrk)"}
     # SQLite is one process; PostgreSQL gets the two workers the goal is stated for.
     workers = 2 if db == "postgres" else 1
+    results: dict = {"workers": workers}
     with Server(url, workers=workers) as server:
-        return {
-            "workers": workers,
-            "me": load.run(f"{server.url}/graphql", {"query": ME_QUERY}, AGENT_TOKEN, seconds),
-            "tenant page": load.run(f"{server.url}/graphql", page.PAGE_BODY, AGENT_TOKEN, seconds),
-        }
+        for name, body in (("me", {"query": ME_QUERY}), ("tenant page", page.PAGE_BODY)):
+            cpu = server.workers_cpu_seconds()
+            results[name] = load.run(f"{server.url}/graphql", body, AGENT_TOKEN, seconds)
+            # On a shared machine req/s says how much CPU the workers got; requests per CPU
+            # second of the workers says what they do with it.
+            used = server.workers_cpu_seconds() - cpu
+            results[name]["requests_per_worker_cpu_s"] = results[name]["requests"] / used
+    return results
 
 
 def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: Path | None,

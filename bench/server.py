@@ -70,6 +70,15 @@ class Server:
             time.sleep(0.02)
         raise TimeoutError("uvicorn did not answer /health")
 
+    def worker_pids(self) -> list[int]:
+        """The processes serving requests: uvicorn's children with --workers, else itself."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(c) for c in children] if self.workers > 1 else [pid]
+
+    def workers_cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
