@@ -15,9 +15,14 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
+from schema.account_admin import AccountAdminMutation
 from schema.accounts import AccountMutation, AccountQuery
+from schema.audit import AuditQuery
+from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
+from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
+from schema.recovery import RecoveryMutation
 from schema.tenants import TenantQuery
 
 
@@ -28,8 +33,13 @@ class HealthQuery:
         return "ok"
 
 
-QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, HabilitationQuery, TenantQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation)
+QUERY_AREAS: tuple[type, ...] = (
+    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery, AuditQuery,
+)
+MUTATION_AREAS: tuple[type, ...] = (
+    AccountMutation, RecoveryMutation, AccountAdminMutation, HabilitationMutation,
+    DeclarationMutation,
+)
 
 
 class BailleursSchema(strawberry.Schema):
@@ -45,6 +55,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     limits = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        NoNulCharacters,
     ]
     # Factories: Strawberry builds fresh extension instances for each request.
     extensions = [
