@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,14 +54,20 @@ class Server:
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         started = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        # The product logs every request: keep that out of the bench's output (and tell it on
+        # failure).
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         self._wait_ready(started)
         return self
 
     def _wait_ready(self, started: float, timeout: float = 60.0) -> None:
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.process.returncode}")
+                self.log.seek(0)
+                tail = self.log.read()[-3000:].decode(errors="replace")
+                raise RuntimeError(f"uvicorn exited with {self.process.returncode}:\n{tail}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     self.startup_s = time.perf_counter() - started
@@ -87,3 +94,4 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            self.log.close()
