@@ -46,7 +46,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "DATABASE_URL": self.database_url, "COOKIE_SECURE": "false"}
+        # Sessions slide by the idle timeout on use: the bench's must outlive a long run.
+        env = {**os.environ, "DATABASE_URL": self.database_url, "COOKIE_SECURE": "false",
+               "SESSION_IDLE_MINUTES": str(10 * 365 * 24 * 60)}
         env.pop("SMTP_URL", None)
         env.pop("BAILLEURS_DEMO", None)
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
