@@ -187,3 +187,24 @@ async def test_simulating_a_zone_change_lists_every_member(api, world):
     }
     # a closed account sees nothing before or after
     assert rows["A.CLOSED"]["before"] == rows["A.CLOSED"]["after"] == 0
+
+
+SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
+
+
+async def test_a_simulation_predicts_what_the_change_really_does(api, world):
+    # given
+    agent = world.users["agent"]
+    new_groups = [str(world.groups["c75"].id), str(world.groups["p2a"].id)]
+    before = await visible_ids(api, await token_of(api, world, "agent"))
+    data = await api.ok(
+        SIMULATE, {"input": {"userId": str(agent.id), "groupIds": new_groups}}, world.auditor_token
+    )
+    [predicted] = data["simulateHabilitationChange"]
+    # when: the administrator makes the change
+    admin = await token_of(api, world, "admin")
+    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": new_groups}, admin)
+    # then
+    after = await visible_ids(api, await token_of(api, world, "agent"))
+    assert (predicted["before"], predicted["after"]) == (len(before), len(after))
+    assert (predicted["gained"], predicted["lost"]) == (len(after - before), len(before - after))
