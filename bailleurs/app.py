@@ -16,7 +16,11 @@ from tortoise import Tortoise
 
 from bailleurs import graphql_http, logs
 from bailleurs.db import init_database
-from bailleurs.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from bailleurs.middleware import (
+    BodyLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
 from bailleurs.settings import Settings, load
 from policies.enforcers import EnforcerRegistry
 from policies.guard import Guard, ScopeCache
@@ -45,8 +49,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         if auth.lower().startswith("bearer "):
             principal = await resolve_session(settings, auth[7:].strip())
         elif cookie := request.cookies.get(COOKIE_NAME):
-            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
-            principal = await resolve_session(settings, cookie, csrf, via_cookie=True)
+            unsafe = request.method not in ("GET", "HEAD")
+            principal = await resolve_session(
+                settings, cookie, request.headers.get("x-csrf-token"), via_cookie=True,
+                csrf_required=unsafe,
+            )
         return Context(
             request=request,
             services=services,
@@ -90,7 +97,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await init_database(settings.database_url)
+        await init_database(settings.database_url, settings)
         if demo:
             from bailleurs.demo import load_demo_if_empty
 
@@ -108,6 +115,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             await Tortoise.close_connections()
 
     middleware = [
+        Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]

@@ -48,17 +48,21 @@ def user_may_work(user: User) -> bool:
 
 
 async def resolve_session(
-    settings: Settings, token: str, csrf: str | None = None, *, via_cookie: bool = False
+    settings: Settings, token: str, csrf: str | None = None, *, via_cookie: bool = False,
+    csrf_required: bool = True,
 ) -> Principal | None:
     """The principal behind a token; a cookie on a state-changing request also needs its CSRF
-    token (sent back in a header), else the request is served as anonymous."""
+    token (sent back in a header), else the request is served as anonymous. Safe requests (GET:
+    receipts, queries) need none: the cookie is SameSite=strict and they change nothing."""
     session = await Session.get_or_none(token_hash=token_digest(token)).select_related("user")
     moment = now()
     if session is None or session.revoked_at or moment >= min(
         session.expires_at, session.absolute_expires_at
     ):
         return None
-    if via_cookie and not (csrf and secrets.compare_digest(csrf, session.csrf_token)):
+    if via_cookie and csrf_required and not (
+        csrf and secrets.compare_digest(csrf, session.csrf_token)
+    ):
         return None
     user = session.user
     if user is not None and not user_may_work(user):
@@ -88,3 +92,10 @@ async def revoke_sessions(user_id: int, keep: int | None = None) -> None:
 
 async def revoke_session(session_id: int) -> None:
     await Session.filter(id=session_id).update(revoked_at=now())
+
+
+async def revoke_letter_sessions(organisation_id: int) -> None:
+    """Once an organisation is activated, the other first-login sessions of its letter end."""
+    await Session.filter(organisation_id=organisation_id, user_id=None, revoked_at=None).update(
+        revoked_at=now()
+    )

@@ -1,0 +1,63 @@
+"""GraphQL operations and small helpers shared by the declarations tests."""
+
+from __future__ import annotations
+
+from bailleurs.demo import DEMO_LOGINS, load_demo
+from models import Tenant
+
+DECLARATION_FIELDS = """
+  id state year reference transmittedAt receiptUrl
+  tenant { id lastName }
+  lastKnown { tenantName allocataireNumber lastRentMonth lastRentCents lastRent occupiedSince
+              colocation address }
+  summary { month lines complete notices amountNeedsConfirmation
+            problems { field message }
+            sections { number title answers { field label value } } }
+"""
+
+START = f"""mutation($tenantId: ID!, $year: Int) {{
+  startRentDeclaration(tenantId: $tenantId, year: $year) {{ {DECLARATION_FIELDS} }}
+}}"""
+
+SAVE = f"""mutation($id: ID!, $input: RentDeclarationInput!) {{
+  saveRentDeclaration(id: $id, input: $input) {{ {DECLARATION_FIELDS} }}
+}}"""
+
+VALIDATE = f"""mutation($id: ID!, $confirm: Boolean! = false) {{
+  validateRentDeclaration(id: $id, confirmAmount: $confirm) {{ {DECLARATION_FIELDS} }}
+}}"""
+
+GET = f"""query($id: ID!) {{ rentDeclaration(id: $id) {{ {DECLARATION_FIELDS} }} }}"""
+
+CAMPAIGN = "{ rentCampaign { total remaining transmitted message } }"
+
+# The guide's complete answer for BRISSON: still manager, tenant present, no colocation.
+BRISSON_ANSWERS = [
+    {"stillManager": True},
+    {"tenantStillPresent": True},
+    {"colocation": False},
+    {"rentCents": 32875, "chargesCents": 4500},
+]
+
+
+async def demo_login(api, identifier: str = "OLIVIERS.ADMIN") -> str:
+    await load_demo(api.services.settings)
+    return await api.login(identifier, DEMO_LOGINS[identifier])
+
+
+async def tenant_id(last_name: str) -> str:
+    return str((await Tenant.get(last_name=last_name)).id)
+
+
+async def started(api, token: str, last_name: str) -> dict:
+    data = await api.ok(START, {"tenantId": await tenant_id(last_name)}, token)
+    return data["startRentDeclaration"]
+
+
+async def filled(api, token: str, last_name: str = "BRISSON", steps=BRISSON_ANSWERS) -> dict:
+    declaration = await started(api, token, last_name)
+    for step in steps:
+        declaration = (await api.ok(SAVE, {"id": declaration["id"], "input": step}, token))[
+            "saveRentDeclaration"
+        ]
+    return declaration
