@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from models import HabilitationGroup
 from policies.vocabulary import AGENCY_DOMAIN, org_domain, parse_id, user_subject
 from resolvers.context import Context
 
@@ -12,12 +11,7 @@ async def roles_and_group_ids(
 ) -> tuple[list[str], list[int]]:
     domain = org_domain(organisation_id) if organisation_id is not None else AGENCY_DOMAIN
     enforcer = await ctx.services.registry.get(domain)
-    names = enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain)
+    names = await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain)
     roles = sorted(n for n in names if not n.startswith("grp:"))
     groups = sorted(parse_id(n) for n in names if n.startswith("grp:"))
     return roles, groups
-
-
-async def groups_of(ctx: Context, user_id: int, organisation_id: int | None) -> list[HabilitationGroup]:
-    _, ids = await roles_and_group_ids(ctx, user_id, organisation_id)
-    return await HabilitationGroup.filter(id__in=ids).order_by("name") if ids else []

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from bailleurs.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
 from schema.declarations import DeclarationMutation, DeclarationQuery
+from schema.habilitations import HabilitationMutation, HabilitationQuery
 from schema.permissions import Public
 from schema.tenants import TenantQuery
 
@@ -27,8 +28,10 @@ class HealthQuery:
         return "ok"
 
 
-QUERY_AREAS: tuple[type, ...] = (HealthQuery, AccountQuery, TenantQuery, DeclarationQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation, DeclarationMutation)
+QUERY_AREAS: tuple[type, ...] = (
+    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery,
+)
+MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation, DeclarationMutation)
 
 
 class BailleursSchema(strawberry.Schema):

@@ -11,8 +11,8 @@ from models import User as UserRow
 from resolvers import accounts as resolve
 from resolvers.accounts import RequiredAction as RequiredActionEnum
 from resolvers.errors import NotFound
-from resolvers.loaders import OrganisationByIdLoader
-from resolvers.memberships import groups_of, roles_and_group_ids
+from resolvers.loaders import GroupByIdLoader, OrganisationByIdLoader
+from resolvers.memberships import roles_and_group_ids
 from schema.common import HousingType, WorkMode
 from schema.permissions import (
     ANYONE,
@@ -107,8 +107,9 @@ class User:
 
     @strawberry.field(description="Groupes d'habilitation de l'utilisateur.")
     async def groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
-        rows = await groups_of(info.context, int(self.id), self.organisation_id)
-        return [HabilitationGroup.from_row(r) for r in rows]
+        _, ids = await roles_and_group_ids(info.context, int(self.id), self.organisation_id)
+        rows = await info.context.loader(GroupByIdLoader).load_many(ids)
+        return [HabilitationGroup.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="L'organisation de l'utilisateur (aucune pour la Caf).")
     async def organisation(self, info: strawberry.Info) -> Organisation | None:

@@ -101,11 +101,10 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.arrived = asyncio.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        # Runs in the controller's own thread and loop: list.append is the hand-over.
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        self.arrived.set()
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -114,8 +113,7 @@ class Mailbox:
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
         async def enough() -> None:
             while len(self.messages) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
+                await asyncio.sleep(0.02)
 
         await asyncio.wait_for(enough(), timeout)
         return self.messages
