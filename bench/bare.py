@@ -1,9 +1,9 @@
 """The product's app plus one bench-only route: the tenant page without GraphQL.
 
 `POST /bare/tenants` runs the same session lookup, the same scope, the same SQL (the product's own
-`list_tenants` and `declaration_states`) and returns the
-same JSON as the GraphQL query `bench.queries.PAGE_QUERY`, byte for byte (checked by run.py). The
-difference in time between the two is the price of the GraphQL layer.
+`list_tenants` and `declaration_states`) and returns the same JSON as the GraphQL query
+`bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time between the two is
+the price of the GraphQL layer.
 
 Served by uvicorn as `bench.asgi:app`; never part of the product.
 """

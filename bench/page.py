@@ -46,6 +46,7 @@ def stats_ms(samples: list[float]) -> dict[str, float]:
 
 
 def _post(client: httpx.Client, path: str, token: str, body: dict) -> tuple[float, dict]:
+    """POST to a path (relative to the client's base URL) or a full URL."""
     started = time.perf_counter()
     response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
     elapsed = time.perf_counter() - started
@@ -73,6 +74,24 @@ def page_latency(base_url: str, rounds: int, warmup: int = 20) -> dict:
         "same_page_bypassed": bodies["graphql"] == bodies["graphql, bypassed"],
         "end_cursor": bodies["graphql"]["data"]["tenants"]["pageInfo"]["endCursor"],
     }
+
+
+def across_sizes(urls: dict[str, str], rounds: int, warmup: int = 20) -> dict:
+    """The agent's page on several databases at once, one server each, requests interleaved:
+    the busy machine weighs on every size alike, so their ratio is fair."""
+    from contextlib import ExitStack
+
+    from bench.server import Server
+
+    samples: dict[str, list[float]] = {size: [] for size in urls}
+    with ExitStack() as stack, httpx.Client(timeout=30) as client:
+        bases = {size: stack.enter_context(Server(url)).url for size, url in urls.items()}
+        for i in range(warmup + rounds):
+            for size, base in bases.items():
+                elapsed, _ = _post(client, f"{base}/graphql", AGENT_TOKEN, PAGE_BODY)
+                if i >= warmup:
+                    samples[size].append(elapsed)
+    return {size: stats_ms(s) for size, s in samples.items()}
 
 
 # --- SQL queries per request (in process, over ASGI) -------------------------------------------

@@ -14,18 +14,18 @@ from bailleurs.settings import load
 from bench.data import AGENT_TOKEN
 from bench.page import PAGE_BODY
 from bench.queries import ME_QUERY
-from bench.server import Server, free_port, rss_mib
+from bench.server import Server, cpu_seconds, free_port, rss_mib
 
 
 def worker_footprint(database_url: str) -> dict:
     """One uvicorn worker: time to answer /health, RSS then, and after a `me` and a page."""
     with Server(database_url) as server:
         pid = server.process.pid
-        idle = rss_mib(pid)
+        idle, startup_cpu = rss_mib(pid), cpu_seconds(pid)
         headers = {"Authorization": f"Bearer {AGENT_TOKEN}"}
         for body in ({"query": ME_QUERY}, PAGE_BODY):
             httpx.post(f"{server.url}/graphql", json=body, headers=headers, timeout=30)
-        return {"startup_s": server.startup_s, "rss_idle_mib": idle,
+        return {"startup_s": server.startup_s, "startup_cpu_s": startup_cpu, "rss_idle_mib": idle,
                 "rss_after_requests_mib": rss_mib(pid)}
 
 

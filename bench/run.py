@@ -44,16 +44,42 @@ def _wrk(url: str, db: str, seconds: int) -> dict:
         return {"skipped": "wrk is not installed (apt-get install -y wrk)"}
     # SQLite is one process; PostgreSQL gets the two workers the goal is stated for.
     workers = 2 if db == "postgres" else 1
+    results: dict = {"workers": workers}
     with Server(url, workers=workers) as server:
-        return {
-            "workers": workers,
-            "me": load.run(f"{server.url}/graphql", {"query": ME_QUERY}, AGENT_TOKEN, seconds),
-            "tenant page": load.run(f"{server.url}/graphql", page.PAGE_BODY, AGENT_TOKEN, seconds),
-        }
+        for name, body in (("me", {"query": ME_QUERY}), ("tenant page", page.PAGE_BODY)):
+            cpu = server.workers_cpu_seconds()
+            results[name] = load.run(f"{server.url}/graphql", body, AGENT_TOKEN, seconds)
+            # On a shared machine req/s says how much CPU the workers got; requests per CPU
+            # second of the workers says what they do with it.
+            used = server.workers_cpu_seconds() - cpu
+            results[name]["requests_per_worker_cpu_s"] = results[name]["requests"] / used
+    return results
 
 
-def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: Path | None) -> dict:
+async def _renew_sessions(urls: list[str]) -> None:
+    """The bench's sessions expire 30 minutes after their last use: renew them before a run."""
+    from datetime import UTC, datetime, timedelta
+
+    from tortoise import Tortoise
+
+    from bailleurs.db import tortoise_config
+    from models import Session
+
+    far = datetime.now(UTC) + timedelta(days=3650)
+    for url in urls:
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            await Session.filter(csrf_token__startswith="csrf-bench-").update(
+                expires_at=far, absolute_expires_at=far, last_seen_at=datetime.now(UTC)
+            )
+        finally:
+            await Tortoise.close_connections()
+
+
+def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: Path | None,
+            compare: dict[str, str]) -> dict:
     page.quiet_logs()
+    asyncio.run(_renew_sessions([url, *compare.values()]))
     results: dict = {"load_average_start": os.getloadavg()}
     if "can" in steps:
         results["can"] = asyncio.run(can.measure(url, plan["can_orgs"], plan["can_calls"]))
@@ -61,6 +87,9 @@ def measure(url: str, db: str, steps: tuple[str, ...], plan: dict, profile_to: P
         with Server(url) as server:
             results["page"] = page.page_latency(server.url, plan["page_rounds"],
                                                 plan["page_warmup"])
+    if compare:
+        results["across sizes"] = page.across_sizes(compare, plan["page_rounds"],
+                                                    plan["page_warmup"])
     if "queries" in steps:
         results["queries"] = page.count_queries(url)
     if profile_to is not None:
@@ -88,13 +117,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", nargs="*", choices=STEPS, help="run only these steps")
     p.add_argument("--profile", action="store_true", help="pyinstrument the GraphQL page")
     p.add_argument("--readme", action="store_true", help="copy the table into README.md")
+    p.add_argument("--compare-with", nargs="*", default=[], choices=list(SIZES),
+                   help="also time the page on these sizes' databases, interleaved with this one")
     p.add_argument("--results", type=Path, default=RESULTS)
     args = p.parse_args(argv)
     url = args.database_url or database_url(args.size, args.db)
     day = date.today().isoformat()
     args.results.mkdir(parents=True, exist_ok=True)
     profile_to = args.results / f"profile-{day}-{args.size}-{args.db}.txt" if args.profile else None
-    results = measure(url, args.db, tuple(args.only or STEPS), _plan(args), profile_to)
+    compare = {size: database_url(size, args.db) for size in args.compare_with}
+    if compare:
+        compare[args.size] = url
+    results = measure(url, args.db, tuple(args.only or STEPS), _plan(args), profile_to, compare)
     load_report = args.results / f"load-{args.size}-{args.db}.json"
     results.update(size=args.size, db=args.db, quick=args.quick, machine=machine(),
                    load=json.loads(load_report.read_text()) if load_report.exists() else None)

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +19,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (robust to a busy machine, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -39,7 +46,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "DATABASE_URL": self.database_url, "COOKIE_SECURE": "false"}
+        # Sessions slide by the idle timeout on use: the bench's must outlive a long run.
+        env = {**os.environ, "DATABASE_URL": self.database_url, "COOKIE_SECURE": "false",
+               "SESSION_IDLE_MINUTES": str(10 * 365 * 24 * 60)}
         env.pop("SMTP_URL", None)
         env.pop("BAILLEURS_DEMO", None)
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
@@ -47,14 +56,20 @@ class Server:
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         started = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        # The product logs every request: keep that out of the bench's output (and tell it on
+        # failure).
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         self._wait_ready(started)
         return self
 
     def _wait_ready(self, started: float, timeout: float = 60.0) -> None:
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.process.returncode}")
+                self.log.seek(0)
+                tail = self.log.read()[-3000:].decode(errors="replace")
+                raise RuntimeError(f"uvicorn exited with {self.process.returncode}:\n{tail}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     self.startup_s = time.perf_counter() - started
@@ -64,6 +79,15 @@ class Server:
             time.sleep(0.02)
         raise TimeoutError("uvicorn did not answer /health")
 
+    def worker_pids(self) -> list[int]:
+        """The processes serving requests: uvicorn's children with --workers, else itself."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(c) for c in children] if self.workers > 1 else [pid]
+
+    def workers_cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -72,3 +96,4 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            self.log.close()
