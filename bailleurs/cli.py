@@ -14,15 +14,30 @@ from tortoise import Tortoise
 from bailleurs.settings import load
 
 
+async def _prepare(settings, demo: bool) -> None:
+    """Migrations and demo data once, before uvicorn starts workers that would race on them."""
+    from bailleurs.db import init_database
+
+    await init_database(settings.database_url)
+    try:
+        if demo:
+            from bailleurs.demo import load_demo_if_empty
+
+            await load_demo_if_empty(settings)
+    finally:
+        await Tortoise.close_connections()
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if not args.no_demo:
-        os.environ["BAILLEURS_DEMO"] = "1"
     settings = load()
     if settings.database_url.startswith("sqlite") and args.workers > 1:
         print("SQLite ne supporte qu'un processus : --workers ignoré.", file=sys.stderr)
         args.workers = 1
+    # Workers read the environment: a random secret must be drawn once for all of them.
+    os.environ.setdefault("BAILLEURS_SECRET", settings.secret)
+    asyncio.run(_prepare(settings, demo=not args.no_demo))
     uvicorn.run(
         "bailleurs.asgi:app", host=args.host, port=args.port, workers=args.workers,
         log_level="info", proxy_headers=False, server_header=False,

@@ -28,7 +28,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from bailleurs.middleware import BodyTooLarge
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
 from schema.input_rules import NUL_MESSAGE, holds_nul
 
@@ -257,8 +257,13 @@ async def handle(request: Request, schema, make_context, settings, apply_cookies
         return _error_response(error, media_type)
     except BodyTooLarge:
         raise  # answered 413 by the body-limit middleware
-    except Exception:
-        # Outside any resolver (session lookup, database down): logged here, never detailed.
+    except Exception as exc:
+        if is_unavailable(exc):  # the session lookup found the database out of reach
+            log.warning("database unavailable", extra={"error": type(exc).__name__})
+            error = HttpError(503, Unavailable.default_message, {"Retry-After": "2"},
+                              code=Unavailable.code)
+            return _error_response(error, media_type)
+        # Outside any resolver: logged here, never detailed.
         log.exception("unexpected error while handling a GraphQL request")
         error = HttpError(500, DomainError.default_message, code="INTERNAL_SERVER_ERROR")
         return _error_response(error, media_type)

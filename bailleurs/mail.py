@@ -105,12 +105,16 @@ async def send_due(settings: Settings, limit: int = 50) -> int:
 async def run_sender(services: Services) -> None:
     settings = services.settings
     while True:
+        # Cleared before sending, so a mail queued meanwhile wakes the next round at once.
+        services.mail_queued.clear()
         try:
             await send_due(settings)
         except Exception:  # the sender must outlive a database hiccup
             log.exception("mail sender iteration failed")
-        services.mail_queued.clear()
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that
+        # coincides with the event being set, and the service would never shut down.
         try:
-            await asyncio.wait_for(services.mail_queued.wait(), settings.mail_poll_seconds)
+            async with asyncio.timeout(settings.mail_poll_seconds):
+                await services.mail_queued.wait()
         except TimeoutError:
             pass

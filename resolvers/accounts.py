@@ -222,6 +222,8 @@ async def _activate_organisation(
 
 async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
     """Every session of the user ends; the caller gets a fresh one."""
+    if ctx.principal.user_id is None:  # the letter's session: no password of one's own yet
+        raise Unauthenticated("Terminez d'abord la première connexion.")
     user = await User.get(id=ctx.principal.user_id)
     check_strength(ctx.settings, new)
     matched = await verify_in_thread(ctx.settings, user.password_hash, current)

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from models import AuditEvent
 from resolvers import audit_log
 from resolvers.context import Context
 from resolvers.loaders import UserByIdLoader
+
+# Events that give a user the roles and groups behind their data rights.
+GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administrator_replaced")
+
+
+async def data_right_origin(ctx: Context) -> list[dict]:
+    """The roles and groups through which the caller acts, and the event that granted them."""
+    user_id = ctx.principal.user_id
+    grant = (
+        await AuditEvent.filter(target_type="user", target_id=str(user_id), action__in=GRANTS)
+        .order_by("-id")
+        .first()
+    )
+    return [
+        {
+            "user": user_id,
+            "roles": sorted(await ctx.guard.roles()),
+            "grantedBy": grant.actor_id if grant else None,
+            "event": grant.id if grant else None,
+            "via": grant.action if grant else "initial",
+        }
+    ]
 
 
 async def record_action(
@@ -19,8 +42,7 @@ async def record_action(
     before: Any = None,
     after: Any = None,
 ) -> None:
-    """Call inside the transaction of the change. The delegation names the roles and groups
-    through which the caller held the right at that moment."""
+    """Call inside the transaction of the change."""
     user = await ctx.loader(UserByIdLoader).load(ctx.principal.user_id)
     await audit_log.record(
         action,
@@ -31,5 +53,5 @@ async def record_action(
         target_id=target_id,
         before=before,
         after=after,
-        delegation=[{"via": role} for role in sorted(await ctx.guard.roles())],
+        delegation=await data_right_origin(ctx),
     )

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import casbin
-
 from models import Organisation, User
 from policies.vocabulary import Role, org_domain, parse_id, user_subject
 from resolvers import account_mails, audit_log
 from resolvers.context import Context
 from resolvers.errors import Conflict, NotFound
+from resolvers.habilitations import _state as habilitation_state  # one definition of "state"
 from resolvers.outbox import queue_mail, wake_sender
 from resolvers.policy_changes import policy_change
 from resolvers.sessions import user_may_work
-
-
-async def habilitation_state(
-    enforcer: casbin.AsyncEnforcer, user: User, domain: str
-) -> dict[str, Any]:
-    """A user's full habilitation state, as every habilitation audit event records it."""
-    names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
-    return {
-        "roles": sorted(n for n in names if not n.startswith("grp:")),
-        "groups": sorted(parse_id(n) for n in names if n.startswith("grp:")),
-        "status": user.status.value,
-        "closing_date": user.closing_date,
-    }
 
 
 async def _load(organisation_id: int, user_id: int) -> tuple[Organisation, User]:
@@ -61,15 +45,15 @@ async def replace_administrator(ctx: Context, organisation_id: int, user_id: int
             if subject == user_subject(user.id):
                 continue
             former = await User.get(id=parse_id(subject))
-            before = await habilitation_state(enforcer, former, domain)
+            before = await habilitation_state(enforcer, former)
             await enforcer.remove_grouping_policy(subject, role, domain)
             await audit_log.record("administrator_replaced", target_id=former.id, before=before,
-                                   after=await habilitation_state(enforcer, former, domain), **record)
+                                   after=await habilitation_state(enforcer, former), **record)
         if user_subject(user.id) not in holders:
-            before = await habilitation_state(enforcer, user, domain)
+            before = await habilitation_state(enforcer, user)
             await enforcer.add_role_for_user_in_domain(user_subject(user.id), role, domain)
             await audit_log.record("administrator_replaced", target_id=user.id, before=before,
-                                   after=await habilitation_state(enforcer, user, domain), **record)
+                                   after=await habilitation_state(enforcer, user), **record)
         await Organisation.filter(id=organisation.id).update(administrator_id=user.id)
         subject_line, body = account_mails.administrator_replaced(organisation, user)
         for address in sorted({a for a in (user.email, organisation.email) if a}):

@@ -108,11 +108,15 @@ def account_of(user: User) -> AccountState:
     )
 
 
-async def current_view(registry: EnforcerRegistry, organisation_id: int) -> PolicyView:
-    """Today's lines, copied from the very enforcer requests are checked against."""
+async def current_view(
+    registry: EnforcerRegistry, organisation_id: int, user_ids: list[int] | None = None
+) -> PolicyView:
+    """Today's lines, copied from the very enforcer requests are checked against; the accounts
+    of `user_ids` only when given (one explanation needs one account, not thousands)."""
     domain = org_domain(organisation_id)
     live = await registry.get(domain)
-    users = await User.filter(organisation_id=organisation_id)
+    users = User.filter(organisation_id=organisation_id)
+    users = await (users.filter(id__in=user_ids) if user_ids is not None else users)
     groups = await HabilitationGroup.filter(organisation_id=organisation_id)
     return PolicyView(
         organisation_id,

@@ -49,9 +49,11 @@ async def organisation_or_404(organisation_id: int) -> Organisation:
     return organisation
 
 
-async def view_of(ctx: Context, organisation: Organisation, as_of: date | None) -> PolicyView:
+async def view_of(
+    ctx: Context, organisation: Organisation, as_of: date | None, user_ids: list[int] | None = None
+) -> PolicyView:
     if as_of is None:
-        view = await current_view(ctx.services.registry, organisation.id)
+        view = await current_view(ctx.services.registry, organisation.id, user_ids)
     else:
         view = await view_as_of(organisation.id, as_of)
     view.organisation_name = organisation.name
@@ -82,7 +84,7 @@ async def explain_access(
 ) -> UserExplanation:
     user, tenant = await user_or_404(user_id), await tenant_or_404(tenant_id)
     organisation = await organisation_or_404(tenant.housing.organisation_id)
-    view = await view_of(ctx, organisation, as_of)
+    view = await view_of(ctx, organisation, as_of, [user.id])
     return UserExplanation(
         user, explain(view, user.id, user.organisation_id, target_of(tenant), act)
     )
@@ -137,6 +139,7 @@ async def user_access(
     user = await user_or_404(user_id)
     if user.organisation_id is None:  # agency accounts see no tenant
         return UserAccessReport(user, as_of or today(), 0, [])
-    view = await view_of(ctx, await organisation_or_404(user.organisation_id), as_of)
+    organisation = await organisation_or_404(user.organisation_id)
+    view = await view_of(ctx, organisation, as_of, [user.id])
     counts = await count_by_housing(scope_in(view, user.id, act))
     return UserAccessReport(user, view.day, sum(c.count for c in counts), counts)

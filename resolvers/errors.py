@@ -59,3 +59,38 @@ class Invalid(DomainError):
 
 def invalid(field: str, message: str) -> Invalid:
     return Invalid({field: message})
+
+
+class Unavailable(DomainError):
+    """The database is down, restarting or unreachable: nothing is wrong with the request."""
+
+    code = "SERVICE_UNAVAILABLE"
+    default_message = (
+        "Le service est momentanément indisponible. Merci de réessayer dans quelques instants."
+    )
+
+
+def _unavailability_errors() -> tuple[type[BaseException], ...]:
+    from asyncpg.exceptions import (
+        InsufficientResourcesError,
+        InterfaceError,
+        InternalClientError,
+        OperatorInterventionError,
+        PostgresConnectionError,
+    )
+    from tortoise.exceptions import DBConnectionError
+
+    # InterfaceError and InternalClientError: a pooled connection the server dropped mid-use.
+    return (OSError, TimeoutError, PostgresConnectionError, OperatorInterventionError,
+            InsufficientResourcesError, InterfaceError, InternalClientError, DBConnectionError)
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether an unexpected exception (or what caused it) says the database is out of reach."""
+    kinds = _unavailability_errors()
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kinds):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

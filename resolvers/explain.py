@@ -114,10 +114,19 @@ def _subject_step(view: PolicyView, subject: str) -> Step:
     return Step("role", f"Rôle « {ROLE_LABELS.get(subject, subject)} »")
 
 
+HOUSING_LABELS = {"conventionne": "logements conventionnés", "prive": "logements privés"}
+ACTION_LABELS = {
+    "read": "consulter",
+    "declare": "déclarer",
+    "manage": "gérer les utilisateurs",
+    "delegate": "nommer les responsables",
+}
+
+
 def _rule_label(rule: list[str]) -> str:
-    htype = "tout type de logement" if rule[2] == ANY else f"logements {rule[2]}"
+    htype = "tout type de logement" if rule[2] == ANY else HOUSING_LABELS.get(rule[2], rule[2])
     zone = "toute zone" if rule[3] == ANY else f"département {rule[3]}"
-    act = "toute action" if rule[4] == ANY else f"action {rule[4]}"
+    act = "toute action" if rule[4] == ANY else ACTION_LABELS.get(rule[4], rule[4])
     return f"Règle : {htype}, {zone}, {act}"
 
 

@@ -21,7 +21,6 @@ from schema.permissions import (
     Authenticated,
     FirstLoginSession,
     Public,
-    UserSession,
     readable_by,
 )
 
@@ -185,7 +184,7 @@ class AccountMutation:
             "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
             "provisoire à changer)."
         ),
-        permission_classes=[UserSession],
+        permission_classes=[FirstLoginSession],
     )
     async def change_password(
         self, info: strawberry.Info, current_password: str, new_password: str

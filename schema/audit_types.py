@@ -194,6 +194,7 @@ class AuditEvent:
     id: strawberry.ID = strawberry.field(description="Identifiant, croissant dans le temps.")
     at: datetime = strawberry.field(description="Horodatage.")
     actor_id: strawberry.ID | None = strawberry.field(description="Auteur (vide : système).")
+    actor: AuditedUser | None = strawberry.field(description="Le compte auteur, s'il y en a un.")
     actor_label: str = strawberry.field(description="Auteur tel qu'enregistré.")
     organisation_id: strawberry.ID | None = strawberry.field(description="Organisation concernée.")
     action: str = strawberry.field(description="Action (user_created, user_groups_set…).")
@@ -214,6 +215,7 @@ class AuditEvent:
             id=strawberry.ID(str(e.id)),
             at=e.at,
             actor_id=opt(e.actor_id),
+            actor=AuditedUser.from_row(e.actor) if e.actor_id is not None else None,
             actor_label=e.actor_label,
             organisation_id=opt(e.organisation_id),
             action=e.action,

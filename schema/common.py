@@ -53,6 +53,21 @@ class Connection(Generic[T]):
     )
 
 
+def connection_of(page: Any, to_node: Any) -> Connection:
+    """A Relay connection from a keyset page (resolvers.pagination.Page)."""
+    edges = [
+        Edge(cursor=encode_cursor(key), node=to_node(row))
+        for row, key in zip(page.rows, page.keys, strict=True)
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total,
+    )
+
+
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, Unavailable, is_unavailable
 from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")
@@ -61,6 +61,11 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             **location,
             "extensions": {"code": code, "detail": error.message},
         }
+    if is_unavailable(original):
+        log.warning("database unavailable", extra={"path": error.path,
+                                                   "error": type(original).__name__})
+        return {"message": Unavailable.default_message, **location,
+                "extensions": {"code": Unavailable.code}}
     log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
     return {
         "message": DomainError.default_message,

@@ -11,13 +11,11 @@ from resolvers import habilitations as resolve
 from schema.accounts import HabilitationGroup, User
 from schema.common import (
     Connection,
-    Edge,
-    PageInfo,
     WorkMode,
     check_page_size,
+    connection_of,
     decode_cursor,
     decode_id,
-    encode_cursor,
 )
 from schema.permissions import Authenticated, MayDelegate, MayManage
 
@@ -56,12 +54,7 @@ class HabilitationQuery:
     async def users(self, info: strawberry.Info, first: int = 50, after: str | None = None) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
         page = await resolve.list_users(info.context, first, decode_cursor(after) if after else None)
-        edges = [Edge(cursor=encode_cursor(k), node=User.from_row(r)) for r, k in zip(page.rows, page.keys, strict=True)]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, User.from_row)
 
 
 @strawberry.type

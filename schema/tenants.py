@@ -12,13 +12,11 @@ from resolvers import tenants as resolve
 from schema.common import (
     Connection,
     DeclarationState,
-    Edge,
     HousingType,
-    PageInfo,
     check_page_size,
+    connection_of,
     decode_cursor,
     decode_id,
-    encode_cursor,
 )
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 
@@ -110,15 +108,7 @@ def tenant_connection(
     page, year: int, states: dict[int, DeclarationState]
 ) -> Connection[Tenant]:
     none = DeclarationState.NON_SAISI
-    edges = [
-        Edge(cursor=encode_cursor(key), node=Tenant.from_row(row, year, states.get(row.id, none)))
-        for row, key in zip(page.rows, page.keys, strict=True)
-    ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-        total_count=page.total,
-    )
+    return connection_of(page, lambda row: Tenant.from_row(row, year, states.get(row.id, none)))
 
 
 @strawberry.type

@@ -36,9 +36,10 @@ def profile(email: str, password: str = NEW_PASSWORD, **overrides) -> dict:
 
 
 async def new_organisation(api, name: str = "LES TILLEULS", *, email: str | None = None,
-                           postal: str | None = None) -> tuple[Organisation, dict]:
+                           postal: str | None = None,
+                           housings: list | None = None) -> tuple[Organisation, dict]:
     """An imported, not yet activated organisation, and its two letters."""
-    data = organisation_data(name, [("CONVENTIONNE", "14", 2)])
+    data = organisation_data(name, housings or [("CONVENTIONNE", "14", 2)])
     if email:
         data["email"] = email
     if postal:

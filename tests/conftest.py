@@ -190,9 +190,13 @@ class Api:
                    **kwargs) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         headers.update(kwargs.pop("headers", {}))
-        return await self.client.post(
+        response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
         )
+        # A login's Set-Cookie must not turn later anonymous requests into that user's: tests
+        # that exercise cookie sessions pass their cookies explicitly.
+        self.client.cookies.clear()
+        return response
 
     async def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         response = await self.post(query, variables, token)

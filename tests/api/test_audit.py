@@ -91,34 +91,34 @@ async def test_a_group_grant_is_explained_by_its_path(api, world):
     assert e["path"][2]["casbin"].endswith("conventionne, 14, declare")
 
 
-@pytest.mark.parametrize(
-    ("key", "kind", "dept", "org", "reason"),
-    [
-        ("agent", "prive", "14", "A", "WRONG_HOUSING_TYPE"),
-        ("agent", "conventionne", "75", "A", "WRONG_ZONE"),
-        ("agent", "prive", "2A", "A", "NO_MATCHING_RULE"),
-        ("none", "conventionne", "14", "A", "NO_GROUP"),
-        ("manager", "conventionne", "14", "A", "NO_GROUP"),
-        ("closed", "conventionne", "14", "A", "ACCOUNT_CLOSED"),
-        ("admin", "conventionne", "14", "B", "OTHER_ORGANISATION"),
-    ],
-)
-async def test_each_refusal_names_its_nearest_reason(api, world, key, kind, dept, org, reason):
-    org_id = world.org.id if org == "A" else world.other.id
-    tenant = next(
-        t
-        for t in world.tenants
-        if t.housing.organisation_id == org_id
-        and t.housing.housing_type == kind
-        and t.housing.departement == dept
-    )
-    data = await api.ok(
-        EXPLAIN,
-        {"user": str(world.users[key].id), "tenant": str(tenant.id), "action": "READ"},
-        world.auditor_token,
-    )
-    e = data["explainAccess"]
-    assert (e["allowed"], e["reason"], e["path"]) == (False, reason, [])
+REFUSALS = [
+    ("agent", "prive", "14", "A", "WRONG_HOUSING_TYPE"),
+    ("agent", "conventionne", "75", "A", "WRONG_ZONE"),
+    ("agent", "prive", "2A", "A", "NO_MATCHING_RULE"),
+    ("none", "conventionne", "14", "A", "NO_GROUP"),
+    ("manager", "conventionne", "14", "A", "NO_GROUP"),
+    ("closed", "conventionne", "14", "A", "ACCOUNT_CLOSED"),
+    ("admin", "conventionne", "14", "B", "OTHER_ORGANISATION"),
+]
+
+
+async def test_each_refusal_names_its_nearest_reason(api, world):
+    for key, kind, dept, org, reason in REFUSALS:
+        org_id = world.org.id if org == "A" else world.other.id
+        tenant = next(
+            t
+            for t in world.tenants
+            if t.housing.organisation_id == org_id
+            and t.housing.housing_type == kind
+            and t.housing.departement == dept
+        )
+        data = await api.ok(
+            EXPLAIN,
+            {"user": str(world.users[key].id), "tenant": str(tenant.id), "action": "READ"},
+            world.auditor_token,
+        )
+        e = data["explainAccess"]
+        assert (e["allowed"], e["reason"], e["path"]) == (False, reason, []), key
 
 
 async def test_who_can_access_lists_exactly_the_users_who_see_the_tenant(api, world):
@@ -187,3 +187,24 @@ async def test_simulating_a_zone_change_lists_every_member(api, world):
     }
     # a closed account sees nothing before or after
     assert rows["A.CLOSED"]["before"] == rows["A.CLOSED"]["after"] == 0
+
+
+SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
+
+
+async def test_a_simulation_predicts_what_the_change_really_does(api, world):
+    # given
+    agent = world.users["agent"]
+    new_groups = [str(world.groups["c75"].id), str(world.groups["p2a"].id)]
+    before = await visible_ids(api, await token_of(api, world, "agent"))
+    data = await api.ok(
+        SIMULATE, {"input": {"userId": str(agent.id), "groupIds": new_groups}}, world.auditor_token
+    )
+    [predicted] = data["simulateHabilitationChange"]
+    # when: the administrator makes the change
+    admin = await token_of(api, world, "admin")
+    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": new_groups}, admin)
+    # then
+    after = await visible_ids(api, await token_of(api, world, "agent"))
+    assert (predicted["before"], predicted["after"]) == (len(before), len(after))
+    assert (predicted["gained"], predicted["lost"]) == (len(after - before), len(before - after))

@@ -144,7 +144,7 @@ async def test_explanation_as_of_a_past_day(api, world):
 SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
 CLOSE_USER = """mutation($u: ID!, $d: Date!) { closeUser(userId: $u, closingDate: $d) { id } }"""
 EVENTS = """query($filter: AuditEventFilter) { auditEvents(first: 10, filter: $filter) {
-  edges { node { action actorLabel targetId before after delegation } } } }"""
+  edges { node { action actor { identifier } actorLabel targetId before after delegation } } } }"""
 
 
 async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
@@ -185,7 +185,7 @@ async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
     )
     last = data["auditEvents"]["edges"][-1]["node"]
     assert last["before"]["groups"] == [g["c14"].id] and last["after"]["groups"] == [g["p14"].id]
-    assert last["actorLabel"] == "A.ADMIN" and last["delegation"]
+    assert last["actorLabel"] == last["actor"]["identifier"] == "A.ADMIN" and last["delegation"]
 
 
 async def test_a_closed_account_drops_out_from_its_closing_day(api):

@@ -12,8 +12,9 @@ from factories import PASSWORD, today
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import User
+from models import HabilitationGroup, User
 from models.enums import UserStatus
+from policies.defaults import group_rules
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, group_subject, org_domain, user_subject
 
@@ -39,8 +40,25 @@ async def _world(api) -> World:
     key = id(api)
     if key not in _worlds:
         _worlds.clear()
-        _worlds[key] = await build_world(api)
+        world = await build_world(api)
+        world.groups["custom"] = await HabilitationGroup.create(
+            organisation=world.org,
+            name="Groupe sur mesure",
+            housing_type="conventionne",
+            zones=["14"],
+        )
+        _worlds[key] = world
     return _worlds[key]
+
+
+async def _define_custom(api, world: World, housing_type: str, zones: list[str]) -> None:
+    """Redefine the made-to-measure group: its row and its Casbin lines."""
+    custom, domain = world.groups["custom"], org_domain(world.org.id)
+    await HabilitationGroup.filter(id=custom.id).update(housing_type=housing_type, zones=zones)
+    enforcer = await load_enforcer(domain)
+    await enforcer.remove_filtered_policy(0, group_subject(custom.id), domain)
+    await enforcer.add_policies(group_rules(world.org.id, custom.id, housing_type, zones))
+    api.services.registry.invalidate(domain)
 
 
 async def _apply(api, world: World, roles, groups, status, dates, pending) -> User:
@@ -74,7 +92,9 @@ async def _really_sees(api, user: User, tenant_id: int) -> bool:
 )
 @given(
     roles=st.sets(st.sampled_from([Role.ADMINISTRATEUR, Role.RESPONSABLE]), max_size=2),
-    groups=st.sets(st.sampled_from(["c14", "p14", "c75", "p2a"]), max_size=3),
+    groups=st.sets(st.sampled_from(["c14", "p14", "c75", "p2a", "custom"]), max_size=3),
+    custom_type=st.sampled_from(["conventionne", "prive"]),
+    custom_zones=st.lists(st.sampled_from(["14", "75", "2A", "971"]), min_size=1, max_size=3),
     status=st.sampled_from([UserStatus.ACTIVE, UserStatus.ACTIVE, UserStatus.CLOSED]),
     dates=st.sampled_from(sorted(DATES)),
     pending=st.booleans(),
@@ -82,10 +102,11 @@ async def _really_sees(api, user: User, tenant_id: int) -> bool:
     action=st.sampled_from(["READ", "DECLARE", "MANAGE"]),
 )
 async def test_explanation_never_disagrees_with_enforcement(
-    api, roles, groups, status, dates, pending, tenant_index, action
+    api, roles, groups, custom_type, custom_zones, status, dates, pending, tenant_index, action
 ):
     # given
     world = await _world(api)
+    await _define_custom(api, world, custom_type, custom_zones)
     user = await _apply(api, world, roles, groups, status, dates, pending)
     tenant = world.tenants[tenant_index]
     h = tenant.housing

@@ -215,3 +215,13 @@ async def test_unpaid_report_names_what_is_missing_or_wrong(api):
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["fields"]) == {"amountOwedCents", "months", "chargesCents"}
     assert await UnpaidRentReport.all().count() == 0
+
+
+async def test_the_trail_says_through_which_rights_the_actor_declared(api):
+    token = await demo_login(api, "OLIVIERS.AGENT")
+    await change(api, token, "COUTURE", kind="NON_DECENCE", eventDate=days_ago(2))
+    event = await AuditEvent.get(action="change_declared")
+    assert event.actor_label == "OLIVIERS.AGENT"
+    [origin] = event.delegation
+    assert origin["user"] == event.actor_id and origin["roles"]
+    assert all(role.startswith("grp:") for role in origin["roles"])

@@ -63,7 +63,10 @@ async def test_serve_without_demo_starts_empty(database_url, tmp_path):
 
 
 async def test_serve_loads_the_demo_on_an_empty_database(database_url, tmp_path):
-    with Server(database_url=database_url, port=free_port(), cwd=tmp_path) as server:
+    # two workers (one on SQLite): migrations and demo data are done once, before them
+    with Server(
+        "--workers", "2", database_url=database_url, port=free_port(), cwd=tmp_path
+    ) as server:
         login = graphql(
             server,
             LOGIN,

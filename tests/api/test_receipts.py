@@ -11,6 +11,8 @@ from pypdf import PdfReader
 from bailleurs.demo import DEMO_LOGINS
 from models import RentDeclaration
 from resolvers import french
+from resolvers.sessions import COOKIE_NAME
+from tests.conftest import LOGIN
 from tests.api.declaration_ops import VALIDATE, demo_login, filled, started
 
 STEPS = [
@@ -110,9 +112,12 @@ async def test_the_receipt_renders_to_an_image(api, tmp_path):
 
 
 async def test_the_receipt_is_readable_with_the_session_cookie(api):
-    token = await demo_login(api)  # the login also set the HttpOnly session cookie
-    declaration = await transmitted(api, token)
-    response = await api.client.get(declaration["receiptUrl"])
+    await demo_login(api)  # loads the demo data
+    login = await api.post(LOGIN, {"identifier": "OLIVIERS.ADMIN",
+                                   "password": DEMO_LOGINS["OLIVIERS.ADMIN"]})
+    cookie = login.cookies[COOKIE_NAME]  # the HttpOnly session cookie the login set
+    declaration = await transmitted(api, login.json()["data"]["login"]["token"])
+    response = await api.client.get(declaration["receiptUrl"], headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
 
@@ -130,7 +135,6 @@ async def test_anyone_who_may_not_read_it_gets_404(api):
     assert (await fetch(api, f"/receipts/{draft['id']}.pdf", token)).status_code == 404
     assert (await fetch(api, "/receipts/999999.pdf", token)).status_code == 404
     assert (await fetch(api, "/receipts/abc.pdf", token)).status_code == 404
-    api.client.cookies.clear()
     missing = await fetch(api, brisson["receiptUrl"])
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
