@@ -1,5 +1,7 @@
 """Schema changes go through migrations: from empty to current, idempotent, in sync with models."""
 
+from pathlib import Path
+
 from tortoise import Tortoise
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -7,6 +9,10 @@ from bailleurs.db import init_database, migrate_database, tortoise_config
 from models import __models__
 
 APP = "models"
+# Every migration file of the app, in order (0001_initial, 0002_…).
+MIGRATIONS = sorted(
+    p.stem for p in (Path(__file__).parents[2] / "models" / "migrations").glob("[0-9]*.py")
+)
 
 
 async def pending(database_url: str) -> list:
@@ -39,7 +45,7 @@ async def test_empty_database_migrates_to_current_and_again_changes_nothing(empt
     await migrate_database(empty_database_url)
     # then: every model's table answers, and a second run applies nothing more
     applied, counts = first
-    assert [row["name"] for row in applied] == ["0001_initial"]
+    assert [row["name"] for row in applied] == MIGRATIONS
     assert set(counts.values()) == {0} and len(counts) == len(__models__)
     assert await snapshot(empty_database_url) == first
     assert await pending(empty_database_url) == []
