@@ -16,7 +16,11 @@ from tortoise import Tortoise
 
 from bailleurs import graphql_http, logs
 from bailleurs.db import init_database
-from bailleurs.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from bailleurs.middleware import (
+    BodyLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
 from bailleurs.settings import Settings, load
 from policies.enforcers import EnforcerRegistry
 from policies.guard import Guard, ScopeCache
@@ -39,16 +43,18 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
 
     schema = build_schema(settings)
 
-    async def make_context(request: Request) -> Context:
+    async def make_context(request: Request, *, cookie_reads: bool = False) -> Context:
+        """`cookie_reads`: a read-only download (a receipt opened from a link) may use the
+        session cookie without the CSRF header: it changes nothing and the cookie is
+        SameSite=strict. Everything else sent with the cookie needs the header."""
         principal = None
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             principal = await resolve_session(settings, auth[7:].strip())
         elif cookie := request.cookies.get(COOKIE_NAME):
-            unsafe = request.method not in ("GET", "HEAD")
+            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
             principal = await resolve_session(
-                settings, cookie, request.headers.get("x-csrf-token"), via_cookie=True,
-                csrf_required=unsafe,
+                settings, cookie, csrf, via_cookie=True, csrf_required=not cookie_reads
             )
         return Context(
             request=request,
@@ -82,12 +88,18 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
     async def receipt(request: Request) -> Response:
         from bailleurs.receipts import receipt_response
 
-        context = await make_context(request)
+        context = await make_context(request, cookie_reads=True)
         return await receipt_response(context, request.path_params["declaration_id"])
+
+    async def export(request: Request) -> Response:
+        from bailleurs.exports import export_response
+
+        params = request.path_params
+        return await export_response(await make_context(request), params["kind"], params["org"])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await init_database(settings.database_url)
+        await init_database(settings.database_url, settings)
         if demo:
             from bailleurs.demo import load_demo_if_empty
 
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             await Tortoise.close_connections()
 
     middleware = [
+        Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]
@@ -123,6 +136,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+            Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

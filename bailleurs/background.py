@@ -1,4 +1,5 @@
-"""Background tasks of a service process: the outbox mail sender."""
+"""Background tasks of a service process: the outbox mail sender and, on PostgreSQL, the policy
+watcher that keeps this process's policy caches in sync with the other processes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,24 @@ import asyncio
 from resolvers.context import Services
 
 
+async def _invalidate_locally(services: Services, domain: str) -> None:
+    services.registry.invalidate(domain)
+
+
 async def start_background(services: Services) -> list[asyncio.Task]:
+    from bailleurs import watcher
     from bailleurs.mail import run_sender
 
-    return [asyncio.create_task(run_sender(services), name="mail-sender")]
+    tasks = [asyncio.create_task(run_sender(services), name="mail-sender")]
+    services.policy_changed = lambda domain: _invalidate_locally(services, domain)
+    settings = services.settings
+    if watcher.is_postgres(settings.database_url):
+        services.announce_policy_change = watcher.announce
+        policy_watcher = watcher.PolicyWatcher(
+            settings.database_url, services.registry,
+            ping_seconds=settings.watcher_ping_seconds,
+            timeout_seconds=settings.db_connect_timeout_seconds,
+        )
+        services.watcher = policy_watcher
+        tasks.append(asyncio.create_task(policy_watcher.run(), name="policy-watcher"))
+    return tasks

@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "bailleurs.asgi:app", host=args.host, port=args.port, workers=args.workers,
         log_level="info", proxy_headers=False, server_header=False,
+        access_log=False,  # ours is structured and leaves out query strings (RequestLogMiddleware)
     )
     return 0
 

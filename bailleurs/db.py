@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
+
+from bailleurs.settings import Settings
 
 
 def _sqlite_dir(url: str) -> None:
@@ -14,9 +17,22 @@ def _sqlite_dir(url: str) -> None:
         Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def _connection(database_url: str, settings: Settings | None) -> str | dict[str, Any]:
+    """On PostgreSQL, bounded connect and command times: with the server down or stuck, a request
+    fails after a few seconds instead of hanging, and the pool reconnects by itself later."""
+    if settings is None or not database_url.startswith(("postgres", "asyncpg")):
+        return database_url
+    config = expand_db_url(database_url)
+    credentials = config["credentials"]
+    credentials.setdefault("timeout", settings.db_connect_timeout_seconds)
+    credentials.setdefault("command_timeout", settings.db_command_timeout_seconds)
+    credentials.setdefault("maxsize", settings.db_pool_size)
+    return config
+
+
+def tortoise_config(database_url: str, settings: Settings | None = None) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url, settings)},
         "apps": {
             "models": {
                 "models": ["models"],
@@ -38,6 +54,8 @@ async def migrate_database(database_url: str) -> None:
         await Tortoise.close_connections()
 
 
-async def init_database(database_url: str) -> None:
+async def init_database(database_url: str, settings: Settings | None = None) -> None:
     await migrate_database(database_url)
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(database_url, settings), _enable_global_fallback=True
+    )

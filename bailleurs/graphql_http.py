@@ -1,97 +1,179 @@
 """GraphQL over HTTP (the GraphQL-over-HTTP specification, SHOULDs included).
 
-- POST with `Content-Type: application/json` for any operation; GET for queries only (405 else).
-- `Accept: application/graphql-response+json` gets that media type and its status codes:
-  400 when the request fails to parse or validate, 200 once execution starts. Plain
-  `application/json` (or no Accept) gets 200 for every well-formed request.
-- A JSON list is a batch (bounded by settings).
+- POST with `Content-Type: application/json` (UTF-8) for any operation; GET (and HEAD) for
+  queries only: a mutation by GET gets 405 with `Allow: POST`, before anything is executed.
+- The response media type follows `Accept` (q-values, then order).
+  `application/graphql-response+json` gets its status codes: 400 when the request fails to
+  parse, validate, find its operation or coerce its variables, 200 once execution starts.
+  `application/json` gets 200 for every well-formed request. No `Accept` means
+  `application/graphql-response+json` (the spec's default since 2025); a bare wildcard keeps
+  `application/json`, what legacy clients expect; nothing acceptable is 406.
+- A request that is not a well-formed GraphQL-over-HTTP request gets 400 (415 for a body that is
+  not JSON), an unexpected failure 500 with a French message and no details.
+- A JSON list is a batch (outside the spec; bounded by settings; answered with 200).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from functools import lru_cache
 from typing import Any
 
-from strawberry.types.graphql import OperationType
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
+from bailleurs.middleware import BodyTooLarge
+from resolvers.errors import DomainError
 from schema.errors import format_error, is_request_error
+from schema.input_rules import NUL_MESSAGE, holds_nul
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+_WILDCARDS = ("*/*", "application/*")
+
+log = logging.getLogger("bailleurs.http")
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        self.status, self.message, self.headers = status, message, headers or {}
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str = "BAD_REQUEST",
+    ):
+        self.status, self.message, self.headers, self.code = status, message, headers or {}, code
 
 
-def _media_type(request: Request) -> str:
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return JSON
-    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if GRAPHQL_RESPONSE in kinds:
+def _media_range(part: str) -> tuple[str, float, str | None]:
+    kind, *params = (p.strip() for p in part.split(";"))
+    q, charset = 1.0, None
+    for param in params:
+        name, _, value = param.partition("=")
+        name, value = name.strip().lower(), value.strip().strip('"').lower()
+        if name == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+        elif name == "charset":
+            charset = value
+    return kind.lower(), q, charset
+
+
+def negotiate(accept: str | None) -> str:
+    """The response media type for an `Accept` header, or HttpError(406)."""
+    if accept is None or not accept.strip():
         return GRAPHQL_RESPONSE
-    if JSON in kinds or "*/*" in kinds or "application/*" in kinds:
-        return JSON
-    raise HttpError(406, f"Formats acceptés : {GRAPHQL_RESPONSE}, {JSON}.")
+    ranges = [_media_range(part) for part in accept.split(",") if part.strip()]
+    # Highest q first; the listed order breaks ties (sorted() is stable).
+    for kind, q, charset in sorted(ranges, key=lambda r: -r[1]):
+        if q <= 0 or charset not in (None, "utf-8", "utf8"):
+            continue
+        if kind in (GRAPHQL_RESPONSE, JSON):
+            return kind
+        if kind in _WILDCARDS:
+            return JSON
+    raise HttpError(406, f"Formats de réponse acceptés : {GRAPHQL_RESPONSE}, {JSON}.")
+
+
+def _json_param(raw: str | None, key: str) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise HttpError(400, f"Le paramètre « {key} » n'est pas du JSON valide.") from exc
 
 
 def _params_from_query_string(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = {"query": request.query_params.get("query")}
-    for key in ("variables", "extensions"):
-        raw = request.query_params.get(key)
-        if raw:
-            try:
-                params[key] = json.loads(raw)
-            except ValueError as exc:
-                raise HttpError(400, f"Le paramètre « {key} » n'est pas du JSON valide.") from exc
-    params["operationName"] = request.query_params.get("operationName")
-    return params
+    q = request.query_params
+    return {
+        "query": q.get("query"),
+        "operationName": q.get("operationName"),
+        "variables": _json_param(q.get("variables"), "variables"),
+        "extensions": _json_param(q.get("extensions"), "extensions"),
+    }
 
 
-async def _params_from_body(request: Request, max_batch: int) -> list[dict[str, Any]] | dict:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != JSON:
-        raise HttpError(415, "Le corps de la requête doit être en application/json.")
+async def _params_from_body(request: Request, max_batch: int) -> list[Any] | Any:
+    kind, _, charset = _media_range(request.headers.get("content-type", ""))
+    if kind != JSON or charset not in (None, "utf-8", "utf8"):
+        raise HttpError(
+            415,
+            "Le corps de la requête doit être en application/json (UTF-8).",
+            code="UNSUPPORTED_MEDIA_TYPE",
+        )
     try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
+        body = json.loads((await request.body()).decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         raise HttpError(400, "Le corps de la requête n'est pas du JSON valide.") from exc
-    if isinstance(body, list):
-        if not body or len(body) > max_batch:
-            raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.")
-        return body
+    if isinstance(body, list) and not 1 <= len(body) <= max_batch:
+        raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.",
+                        code="BAD_USER_INPUT")
     return body
 
 
-def _check(params: Any) -> None:
+def _check(params: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise HttpError(400, "Une opération GraphQL est un objet JSON.")
     if not isinstance(params.get("query"), str) or not params["query"].strip():
-        raise HttpError(400, "Le paramètre « query » est obligatoire.")
-    if params.get("variables") is not None and not isinstance(params["variables"], dict):
-        raise HttpError(400, "Le paramètre « variables » doit être un objet.")
+        raise HttpError(400, "Le paramètre « query » est obligatoire (une chaîne).")
+    for key in ("variables", "extensions"):
+        if params.get(key) is not None and not isinstance(params[key], dict):
+            raise HttpError(400, f"Le paramètre « {key} » doit être un objet.")
     if params.get("operationName") is not None and not isinstance(params["operationName"], str):
         raise HttpError(400, "Le paramètre « operationName » doit être une chaîne.")
+    if holds_nul(params.get("variables")):
+        raise HttpError(400, NUL_MESSAGE, code="BAD_USER_INPUT")
+    return params
 
 
-async def _execute_one(schema, params: dict, context, allowed: set[OperationType]):
-    _check(params)
+@lru_cache(maxsize=256)
+def _operation_names(query: str, max_tokens: int) -> tuple[str | None, ...] | None:
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None  # the schema reports it, in its own words
+    return tuple(
+        d.name.value if d.name else None
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
+
+
+def _unknown_operation(params: dict, max_tokens: int) -> str | None:
+    """GraphQL's GetOperation(), which Strawberry relaxes (it runs the first operation)."""
+    names = _operation_names(params["query"], max_tokens)
+    wanted = params.get("operationName") or None  # "" means none (spec)
+    if names is None:
+        return None
+    if wanted is None and len(names) > 1 and None not in names:  # else validation says it
+        return "La requête contient plusieurs opérations : précisez « operationName »."
+    if wanted is not None and wanted not in names:
+        return f"L'opération « {wanted} » est absente de la requête."
+    return None
+
+
+async def _execute_one(schema, params: dict, context, allowed: set[OperationType], settings):
+    """The GraphQL response body, and whether the request failed before execution."""
+    if problem := _unknown_operation(params, settings.max_tokens):
+        return {"errors": [{"message": problem, "extensions": {"code": "BAD_REQUEST"}}]}, True
     result = await schema.execute(
         params["query"],
         variable_values=params.get("variables"),
         context_value=context,
-        operation_name=params.get("operationName"),
+        operation_name=params.get("operationName") or None,  # "" means none (spec)
         allowed_operation_types=allowed,
     )
-    body: dict[str, Any] = {}
     errors = result.errors or []
     request_failed = bool(errors) and result.data is None and all(map(is_request_error, errors))
+    body: dict[str, Any] = {}
     if errors:
         body["errors"] = [format_error(e) for e in errors]
     if not request_failed:
@@ -99,49 +181,86 @@ async def _execute_one(schema, params: dict, context, allowed: set[OperationType
     return body, request_failed
 
 
-def _error_response(error: HttpError, media_type: str) -> Response:
+def _json(body: Any, status: int, media_type: str, headers: dict[str, str] | None = None):
     return JSONResponse(
-        {"errors": [{"message": error.message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=error.status,
-        media_type=media_type,
-        headers=error.headers,
+        body, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
     )
 
 
+def _error_response(error: HttpError, media_type: str) -> Response:
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return _json(body, error.status, media_type, error.headers)
+
+
+def _graphiql(request: Request, settings) -> Response | None:
+    wants_page = request.method in ("GET", "HEAD") and "query" not in request.query_params
+    if not (wants_page and "text/html" in request.headers.get("accept", "")):
+        return None
+    if not settings.graphiql:
+        return _error_response(HttpError(404, "GraphiQL est désactivé.", code="NOT_FOUND"), JSON)
+    return HTMLResponse(get_graphql_ide_html())
+
+
+def _operation_name(params: dict, max_tokens: int) -> str | None:
+    names = _operation_names(params["query"], max_tokens) or (None,)
+    return params.get("operationName") or (names[0] if len(names) == 1 else None)
+
+
+def _note_for_log(request: Request, operations: list[dict], bodies: list[dict], settings) -> None:
+    """Operation names and error codes for the request log: never variables (passwords...)."""
+    codes = {e.get("extensions", {}).get("code") for b in bodies for e in b.get("errors", [])}
+    request.state.log = {
+        "operations": [_operation_name(p, settings.max_tokens) for p in operations],
+        "error_codes": sorted(c for c in codes if c),
+    }
+
+
+async def _respond(request: Request, schema, make_context, settings, media_type: str):
+    if request.method in ("GET", "HEAD"):
+        batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
+    else:
+        batch = await _params_from_body(request, settings.max_batch)
+        allowed = {OperationType.QUERY, OperationType.MUTATION}
+    operations = [_check(p) for p in (batch if isinstance(batch, list) else [batch])]
+    context = await make_context(request)
+    if isinstance(batch, list):
+        bodies = [
+            (await _execute_one(schema, p, context, allowed, settings))[0] for p in operations
+        ]
+        _note_for_log(request, operations, bodies, settings)
+        return _json(bodies, 200, media_type), context
+    body, request_failed = await _execute_one(schema, operations[0], context, allowed, settings)
+    _note_for_log(request, operations, [body], settings)
+    status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
+    return _json(body, status, media_type), context
+
+
 async def handle(request: Request, schema, make_context, settings, apply_cookies) -> Response:
-    if request.method == "GET" and "text/html" in request.headers.get("accept", "") and not (
-        request.query_params.get("query")
-    ):
-        if settings.graphiql:
-            return HTMLResponse(get_graphql_ide_html())
-        raise_not_found = HttpError(404, "GraphiQL est désactivé.")
-        return _error_response(raise_not_found, JSON)
+    if (page := _graphiql(request, settings)) is not None:
+        return page
+    media_type = JSON
     try:
-        media_type = _media_type(request)
-    except HttpError as error:
-        return _error_response(error, JSON)
-    try:
-        if request.method == "GET":
-            batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
-        else:
-            batch = await _params_from_body(request, settings.max_batch)
-            allowed = {OperationType.QUERY, OperationType.MUTATION}
-        context = await make_context(request)
-        if isinstance(batch, list):
-            bodies = [(await _execute_one(schema, p, context, allowed))[0] for p in batch]
-            response = JSONResponse(bodies, media_type=media_type)
-        else:
-            body, request_failed = await _execute_one(schema, batch, context, allowed)
-            status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
-            response = JSONResponse(body, status_code=status, media_type=media_type)
+        media_type = negotiate(request.headers.get("accept"))
+        response, context = await _respond(request, schema, make_context, settings, media_type)
     except InvalidOperationTypeError as exc:
-        error = HttpError(
-            405, "Les mutations ne sont acceptées qu'en POST.", {"Allow": "POST"}
-        ) if exc.operation_type == OperationType.MUTATION else HttpError(
-            400, "Type d'opération non accepté."
-        )
+        if exc.operation_type == OperationType.MUTATION:
+            error = HttpError(
+                405,
+                "Les mutations ne sont acceptées qu'en POST.",
+                {"Allow": "POST"},
+                code="METHOD_NOT_ALLOWED",
+            )
+        else:
+            error = HttpError(400, "Les souscriptions ne sont pas proposées.")
         return _error_response(error, media_type)
     except HttpError as error:
+        return _error_response(error, media_type)
+    except BodyTooLarge:
+        raise  # answered 413 by the body-limit middleware
+    except Exception:
+        # Outside any resolver (session lookup, database down): logged here, never detailed.
+        log.exception("unexpected error while handling a GraphQL request")
+        error = HttpError(500, DomainError.default_message, code="INTERNAL_SERVER_ERROR")
         return _error_response(error, media_type)
     apply_cookies(response, context)
     return response

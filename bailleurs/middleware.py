@@ -1,6 +1,9 @@
-"""Pure ASGI middleware: security headers and a request body size limit."""
+"""Pure ASGI middleware: a structured request log, security headers, a request body size limit."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,6 +14,37 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
     (b"cache-control", b"no-store"),
 ]
+
+
+log = logging.getLogger("bailleurs.request")
+
+
+class RequestLogMiddleware:
+    """One structured line per request. Never the query string, headers or body: they may carry
+    secrets or personal data. Handlers add safe fields in `request.state.log`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            extra = scope.get("state", {}).get("log", {})
+            log.info("request", extra={
+                "method": scope["method"], "path": scope["path"], "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1), **extra,
+            })
 
 
 class SecurityHeadersMiddleware:

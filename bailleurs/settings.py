@@ -23,6 +23,11 @@ def _current_campaign_year() -> int:
     return today.year if today.month >= 7 else today.year - 1
 
 
+# argon2's production cost (~0.16 s per hash on 2 cores); the test suite lowers it.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_KIB = 65_536
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(
@@ -39,7 +44,7 @@ class Settings:
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
-            o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+            o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
         )
     )
     cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))
@@ -59,12 +64,18 @@ class Settings:
     )
     lockout_threshold: int = field(default_factory=lambda: _int("LOCKOUT_THRESHOLD", 5))
     lockout_minutes: int = field(default_factory=lambda: _int("LOCKOUT_MINUTES", 15))
+    # Each new lock doubles the previous one, up to this.
+    lockout_max_minutes: int = field(default_factory=lambda: _int("LOCKOUT_MAX_MINUTES", 24 * 60))
     ip_attempts_per_minute: int = field(default_factory=lambda: _int("IP_ATTEMPTS_PER_MINUTE", 30))
     reset_requests_per_hour: int = field(
         default_factory=lambda: _int("RESET_REQUESTS_PER_HOUR", 5)
     )
-    argon2_time_cost: int = field(default_factory=lambda: _int("ARGON2_TIME_COST", 3))
-    argon2_memory_kib: int = field(default_factory=lambda: _int("ARGON2_MEMORY_KIB", 65_536))
+    # Lost identifier / forgotten password requests from one IP address.
+    reset_requests_per_ip_hour: int = field(
+        default_factory=lambda: _int("RESET_REQUESTS_PER_IP_HOUR", 30)
+    )
+    argon2_time_cost: int = field(default_factory=lambda: _int("ARGON2_TIME_COST", ARGON2_TIME_COST))
+    argon2_memory_kib: int = field(default_factory=lambda: _int("ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB))
     # Rent campaign and domain rules
     campaign_year: int = field(
         default_factory=lambda: _int("CAMPAIGN_YEAR", _current_campaign_year())
@@ -84,6 +95,18 @@ class Settings:
     )
     mail_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("MAIL_POLL_SECONDS", "1"))
+    )
+    # PostgreSQL: bounded waits (a request fails cleanly while the database is away), pool size.
+    db_connect_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "5"))
+    )
+    db_command_timeout_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DB_COMMAND_TIMEOUT_SECONDS", "15"))
+    )
+    db_pool_size: int = field(default_factory=lambda: _int("DB_POOL_SIZE", 10))
+    # How often the policy watcher checks its LISTEN connection (multi-process sync).
+    watcher_ping_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("WATCHER_PING_SECONDS", "2"))
     )
     # Policy cache: number of organisations whose enforcer stays in memory.
     enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))

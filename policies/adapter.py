@@ -40,7 +40,10 @@ def load_policy_array(line: list[str], model) -> None:
 
 
 def _line(row: CasbinRule) -> list[str]:
-    values = [row.ptype, row.v0, row.v1, row.v2, row.v3, row.v4, row.v5]
+    return _trimmed([row.ptype, row.v0, row.v1, row.v2, row.v3, row.v4, row.v5])
+
+
+def _trimmed(values: list[str]) -> list[str]:
     while values and values[-1] == "":
         values.pop()
     return values
@@ -62,8 +65,10 @@ class TortoiseAdapter(AsyncAdapter):
         condition = Q()
         for ptype, column in _DOMAIN_COLUMN.items():
             condition |= Q(ptype=ptype, **{f"{column}__in": list(filter.domains)})
-        for row in await CasbinRule.filter(condition).order_by("id"):
-            load_policy_array(_line(row), model)
+        # Plain tuples, not model objects: this runs on the first request of every organisation.
+        rows = await CasbinRule.filter(condition).order_by("id").values_list("ptype", *_COLUMNS)
+        for row in rows:
+            load_policy_array(_trimmed(list(row)), model)
         self._filtered = True
 
     async def save_policy(self, model) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import casbin
@@ -18,12 +19,15 @@ from policies.adapter import DomainFilter, TortoiseAdapter
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
 
+@cache
 def model_text() -> str:
     return MODEL_PATH.read_text(encoding="utf-8")
 
 
 async def load_enforcer(domain: str) -> casbin.AsyncEnforcer:
-    enforcer = casbin.AsyncEnforcer(str(MODEL_PATH), TortoiseAdapter())
+    # From the text read once: reading and parsing the file was a third of a first request.
+    model = casbin.Enforcer.new_model(text=model_text())
+    enforcer = casbin.AsyncEnforcer(model, TortoiseAdapter())
     await enforcer.load_filtered_policy(DomainFilter((domain,)))
     return enforcer
 
@@ -34,15 +38,28 @@ class EnforcerRegistry:
         self._enforcers: OrderedDict[str, asyncio.Future[casbin.AsyncEnforcer]] = OrderedDict()
         # Bumped on every change of a domain: compiled scopes carry the version they were built at.
         self._versions: dict[str, int] = {}
+        # Bumped when every domain is forgotten at once (see `clear`).
+        self._epoch = 0
+        # False while changes made by other processes could go unnoticed (watcher disconnected):
+        # then nothing is cached and every request reads the policies afresh.
+        self.trusted = True
         self._listeners: list[Callable[[str], None]] = []
 
-    def version(self, domain: str) -> int:
-        return self._versions.get(domain, 0)
+    def version(self, domain: str) -> tuple[int, int]:
+        return self._epoch, self._versions.get(domain, 0)
+
+    def trust(self, trusted: bool) -> None:
+        """Start or stop caching; either way, what was cached before is forgotten."""
+        self.trusted = trusted
+        self.clear()
 
     def on_invalidate(self, listener: Callable[[str], None]) -> None:
+        """`listener(domain)` after each invalidation; `"*"` when every domain is forgotten."""
         self._listeners.append(listener)
 
     async def get(self, domain: str) -> casbin.AsyncEnforcer:
+        if not self.trusted:
+            return await load_enforcer(domain)
         future = self._enforcers.get(domain)
         if future is not None:
             self._enforcers.move_to_end(domain)
@@ -63,13 +80,16 @@ class EnforcerRegistry:
     def invalidate(self, domain: str) -> None:
         """Forget a domain after its policies changed (here or in another process)."""
         self._enforcers.pop(domain, None)
-        self._versions[domain] = self.version(domain) + 1
+        self._versions[domain] = self._versions.get(domain, 0) + 1
         for listener in self._listeners:
             listener(domain)
 
     def clear(self) -> None:
-        for domain in list(self._enforcers):
-            self.invalidate(domain)
+        """Forget every domain, including those whose scopes outlived their enforcer."""
+        self._enforcers.clear()
+        self._epoch += 1
+        for listener in self._listeners:
+            listener("*")
 
     def __len__(self) -> int:
         return len(self._enforcers)

@@ -22,7 +22,9 @@ class ScopeCache:
     def __init__(self, registry: EnforcerRegistry, capacity: int = 50_000) -> None:
         self._registry = registry
         self._capacity = capacity
-        self._entries: OrderedDict[tuple[int, str], tuple[int, dict[str, Scope], frozenset[str]]]
+        self._entries: OrderedDict[
+            tuple[int, str], tuple[tuple[int, int], dict[str, Scope], frozenset[str]]
+        ]
         self._entries = OrderedDict()
 
     async def compiled(self, user_id: int, domain: str) -> tuple[dict[str, Scope], frozenset[str]]:
@@ -39,7 +41,7 @@ class ScopeCache:
         organisation_id = int(domain.split(":")[1]) if domain.startswith("org:") else None
         scopes = compile_scopes(organisation_id, permissions)
         # A change may have landed while we awaited: only cache what matches the current version.
-        if self._registry.version(domain) == version:
+        if self._registry.trusted and self._registry.version(domain) == version:
             self._entries[key] = (version, scopes, roles)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)

@@ -10,15 +10,27 @@ from tortoise.transactions import in_transaction
 from models import Organisation, User
 from models.enums import UserStatus
 from policies.vocabulary import Role, org_domain, user_subject
-from resolvers import audit_log
+from resolvers import audit_log, lockout
 from resolvers.clock import now
 from resolvers.context import Context
-from resolvers.errors import Conflict, Invalid, Unauthenticated
-from resolvers.passwords import burn_time, check_strength, hash_password, verify_password
+from resolvers.errors import Conflict, Invalid, RateLimited, Unauthenticated
+from resolvers.passwords import check_strength, hash_in_thread, verify_in_thread
 from resolvers.policy_changes import policy_change
-from resolvers.sessions import COOKIE_NAME, open_session, revoke_session, revoke_sessions, user_may_work
+from resolvers.sessions import (
+    COOKIE_NAME,
+    open_session,
+    revoke_letter_sessions,
+    revoke_session,
+    revoke_sessions,
+    user_may_work,
+)
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+OUTSIDE_DATES = (
+    "Votre accès n'est pas ouvert à cette date (en dehors de ses dates d'ouverture et de "
+    "clôture) : adressez-vous à l'administrateur de votre organisme."
+)
+SAME_PASSWORD = "Choisissez un mot de passe différent du précédent."
 
 
 class RequiredAction(Enum):
@@ -57,29 +69,61 @@ async def _start(ctx: Context, *, user: User | None, organisation_id: int | None
     return LoginOutcome(token=token, csrf_token=session.csrf_token, required_actions=actions)
 
 
-def _password_matches(ctx: Context, user: User, password: str) -> bool:
-    if verify_password(ctx.settings, user.password_hash, password):
-        return True
+async def _which_password(ctx: Context, user: User, password: str) -> str | None:
+    """"current", "provisional" (a fresh one from a reset), or None."""
+    if await verify_in_thread(ctx.settings, user.password_hash, password):
+        return "current"
     fresh = user.provisional_expires_at is not None and user.provisional_expires_at > now()
-    return fresh and verify_password(ctx.settings, user.provisional_password_hash, password)
+    if fresh and await verify_in_thread(ctx.settings, user.provisional_password_hash, password):
+        return "provisional"
+    return None
+
+
+async def _use_provisional(user: User) -> None:
+    """Using the provisional password retires the old one; it must be changed at once."""
+    user.password_hash, user.provisional_password_hash = user.provisional_password_hash, None
+    user.provisional_expires_at, user.must_change_password = None, True
+    await User.filter(id=user.id).update(
+        password_hash=user.password_hash, provisional_password_hash=None,
+        provisional_expires_at=None, must_change_password=True,
+    )
+    await revoke_sessions(user.id)
 
 
 async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
+    await lockout.check_ip(ctx)
     identifier = identifier.strip()
     user = await User.get_or_none(identifier=identifier)
-    if user is not None:
-        if not _password_matches(ctx, user, password) or not user_may_work(user):
-            raise Unauthenticated(BAD_CREDENTIALS)
-        return await _start(ctx, user=user, organisation_id=user.organisation_id,
-                            actions=required_actions(user))
+    if user is None:
+        return await _login_with_letter(ctx, identifier, password)
+    matched = await _which_password(ctx, user, password)
+    if lockout.is_locked(user):
+        raise RateLimited(lockout.LOCKED)
+    if matched is None:
+        if await lockout.record_failure(ctx, user):
+            raise RateLimited(lockout.LOCKED)
+        raise Unauthenticated(BAD_CREDENTIALS)
+    if not user_may_work(user):
+        raise Unauthenticated(OUTSIDE_DATES)
+    if matched == "provisional":
+        await _use_provisional(user)
+    await lockout.record_success(ctx, user)
+    return await _start(ctx, user=user, organisation_id=user.organisation_id,
+                        actions=required_actions(user))
+
+
+async def _login_with_letter(ctx: Context, identifier: str, password: str) -> LoginOutcome:
+    """The organisation's letter credentials, or an identifier nobody holds (same cost)."""
     organisation = await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
-    if organisation is not None and verify_password(
-        ctx.settings, organisation.initial_password_hash, password
-    ):
-        return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
-    if organisation is None:
-        burn_time(ctx.settings, password)
-    raise Unauthenticated(BAD_CREDENTIALS)
+    hashed = organisation.initial_password_hash if organisation else None
+    matched = await verify_in_thread(ctx.settings, hashed, password)
+    if await lockout.identifier_locked(ctx, identifier):
+        raise RateLimited(lockout.LOCKED)
+    if not matched:
+        if await lockout.record_identifier_failure(ctx, identifier, organisation):
+            raise RateLimited(lockout.LOCKED)
+        raise Unauthenticated(BAD_CREDENTIALS)
+    return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
 
 
 @dataclass
@@ -113,11 +157,11 @@ def _check_first_login(ctx: Context, data: FirstLoginInput) -> None:
         raise Invalid(problems)
 
 
-def _apply_profile(ctx: Context, user: User, data: FirstLoginInput) -> None:
+def _apply_profile(user: User, data: FirstLoginInput, password_hash: str) -> None:
     moment = now()
     user.last_name, user.first_name = data.last_name.strip(), data.first_name.strip()
     user.email, user.phone = data.email, data.phone
-    user.password_hash = hash_password(ctx.settings, data.new_password)
+    user.password_hash = password_hash
     user.must_change_password = False
     user.provisional_password_hash = user.provisional_expires_at = None
     user.status = UserStatus.ACTIVE
@@ -129,13 +173,15 @@ async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutc
     principal = ctx.principal
     _check_first_login(ctx, data)
     if principal.user_id is None:
-        user = await _activate_organisation(ctx, principal.organisation_id, data)
+        password_hash = await hash_in_thread(ctx.settings, data.new_password)
+        user = await _activate_organisation(ctx, principal.organisation_id, data, password_hash)
     else:
         user = await User.get(id=principal.user_id)
-        if user.password_hash and verify_password(ctx.settings, user.password_hash, data.new_password):
-            raise Invalid({"newPassword": "Choisissez un mot de passe différent du précédent."})
+        if await verify_in_thread(ctx.settings, user.password_hash, data.new_password):
+            raise Invalid({"newPassword": SAME_PASSWORD})
+        password_hash = await hash_in_thread(ctx.settings, data.new_password)
         async with in_transaction():
-            _apply_profile(ctx, user, data)
+            _apply_profile(user, data, password_hash)
             await user.save()
             await audit_log.record(
                 "first_login_completed", actor_id=user.id, actor_label=user.identifier,
@@ -146,7 +192,9 @@ async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutc
     return await _start(ctx, user=user, organisation_id=user.organisation_id, actions=[])
 
 
-async def _activate_organisation(ctx: Context, organisation_id: int, data: FirstLoginInput) -> User:
+async def _activate_organisation(
+    ctx: Context, organisation_id: int, data: FirstLoginInput, password_hash: str
+) -> User:
     """The first person to finish becomes the administrator; the letter's password dies."""
     domain = org_domain(organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
@@ -157,17 +205,48 @@ async def _activate_organisation(ctx: Context, organisation_id: int, data: First
             raise Conflict("Ce compte a déjà été activé : connectez-vous avec votre identifiant.")
         organisation = await Organisation.get(id=organisation_id)
         user = User(organisation_id=organisation_id, identifier=organisation.initial_identifier)
-        _apply_profile(ctx, user, data)
+        _apply_profile(user, data, password_hash)
         await user.save()
         await Organisation.filter(id=organisation_id).update(administrator_id=user.id)
+        await revoke_letter_sessions(organisation_id)
         await enforcer.add_role_for_user_in_domain(user_subject(user.id), Role.ADMINISTRATEUR, domain)
         await audit_log.record(
             "organisation_activated", actor_id=user.id, actor_label=user.identifier,
             organisation_id=organisation_id, target_type="user", target_id=user.id,
-            after={"role": Role.ADMINISTRATEUR.value},
+            before=None, after={"roles": [Role.ADMINISTRATEUR.value], "groups": [],
+                                "status": UserStatus.ACTIVE.value},
             delegation=[{"by": "letter", "organisation": organisation.user_number}],
         )
     return user
+
+
+async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
+    """Every session of the user ends; the caller gets a fresh one."""
+    user = await User.get(id=ctx.principal.user_id)
+    check_strength(ctx.settings, new)
+    matched = await verify_in_thread(ctx.settings, user.password_hash, current)
+    if lockout.is_locked(user):
+        raise RateLimited(lockout.LOCKED)
+    if not matched:
+        if await lockout.record_failure(ctx, user):
+            raise RateLimited(lockout.LOCKED)
+        raise Invalid({"currentPassword": "Le mot de passe actuel est incorrect."})
+    if new == current:
+        raise Invalid({"newPassword": SAME_PASSWORD})
+    password_hash = await hash_in_thread(ctx.settings, new)
+    async with in_transaction():
+        await User.filter(id=user.id).update(
+            password_hash=password_hash, must_change_password=False,
+            provisional_password_hash=None, provisional_expires_at=None,
+        )
+        await audit_log.record(
+            "password_changed", actor_id=user.id, actor_label=user.identifier,
+            organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+        )
+    await revoke_sessions(user.id)
+    user = await User.get(id=user.id)
+    return await _start(ctx, user=user, organisation_id=user.organisation_id,
+                        actions=required_actions(user))
 
 
 async def logout(ctx: Context) -> bool:

@@ -23,8 +23,13 @@ class Services:
     scopes: ScopeCache
     # Set when a mail is queued so the sender wakes up at once.
     mail_queued: asyncio.Event = field(default_factory=asyncio.Event)
-    # Called after a policy change commits, with its domain (local invalidation + NOTIFY).
+    # Called after a policy change commits, with its domain (local invalidation).
     policy_changed: Any = None
+    # Called inside a policy change's transaction with (connection, domain), to tell the other
+    # processes at commit time (PostgreSQL NOTIFY; see bailleurs.watcher).
+    announce_policy_change: Any = None
+    # The policy watcher of this process (PostgreSQL only).
+    watcher: Any = None
 
 
 @dataclass

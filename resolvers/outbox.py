@@ -18,3 +18,8 @@ async def queue_mail(
 def credentials_block(identifier: str, password: str) -> str:
     """Credentials on lines of their own, as every credential mail must carry them."""
     return f"Identifiant : {identifier}\nMot de passe provisoire : {password}\n"
+
+
+def wake_sender(services) -> None:  # noqa: ANN001 - resolvers.context.Services
+    """Wake the sender at once; call it after the transaction that queued mail has committed."""
+    services.mail_queued.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import string
 from functools import lru_cache
@@ -41,6 +42,23 @@ def _decoy(time_cost: int, memory_kib: int) -> str:
 
 def burn_time(settings: Settings, password: str) -> None:
     verify_password(settings, _decoy(settings.argon2_time_cost, settings.argon2_memory_kib), password)
+
+
+# argon2 takes ~0.15 s at the default cost and releases the GIL: run it in a worker thread so
+# that one login does not stall every other request of the process.
+async def hash_in_thread(settings: Settings, password: str) -> str:
+    return await asyncio.to_thread(hash_password, settings, password)
+
+
+async def verify_in_thread(settings: Settings, password_hash: str | None, password: str) -> bool:
+    if password_hash is None:  # same cost as a real check
+        await burn_time_in_thread(settings, password)
+        return False
+    return await asyncio.to_thread(verify_password, settings, password_hash, password)
+
+
+async def burn_time_in_thread(settings: Settings, password: str) -> None:
+    await asyncio.to_thread(burn_time, settings, password)
 
 
 def strength_rule(settings: Settings) -> str:

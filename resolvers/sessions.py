@@ -92,3 +92,10 @@ async def revoke_sessions(user_id: int, keep: int | None = None) -> None:
 
 async def revoke_session(session_id: int) -> None:
     await Session.filter(id=session_id).update(revoked_at=now())
+
+
+async def revoke_letter_sessions(organisation_id: int) -> None:
+    """Once an organisation is activated, the other first-login sessions of its letter end."""
+    await Session.filter(organisation_id=organisation_id, user_id=None, revoked_at=None).update(
+        revoked_at=now()
+    )

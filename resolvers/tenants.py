@@ -62,6 +62,15 @@ async def list_tenants(
     return await paginate(query.select_related("housing"), TENANT_ORDER, first, after)
 
 
+async def declaration_states(tenant_ids: list[int], year: int) -> dict[int, DeclarationState]:
+    """Each tenant's state for the campaign in one query (absent = non saisi), read as plain
+    values: a page needs two columns, not 50 declaration objects."""
+    rows = await RentDeclaration.filter(tenant_id__in=tenant_ids, year=year).values_list(
+        "tenant_id", "state"
+    )
+    return {tenant_id: DeclarationState(state) for tenant_id, state in rows}
+
+
 async def get_tenant(ctx: Context, tenant_id: int, act: Act = Act.READ) -> Tenant:
     """One tenant, or NOT_FOUND alike whether it is missing or outside the caller's scope."""
     tenant = await Tenant.get_or_none(id=tenant_id).select_related("housing")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -14,10 +15,14 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
+from schema.account_admin import AccountAdminMutation
 from schema.accounts import AccountMutation, AccountQuery
+from schema.audit import AuditQuery
 from schema.declarations import DeclarationMutation, DeclarationQuery
 from schema.habilitations import HabilitationMutation, HabilitationQuery
+from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
+from schema.recovery import RecoveryMutation
 from schema.tenants import TenantQuery
 
 
@@ -29,9 +34,12 @@ class HealthQuery:
 
 
 QUERY_AREAS: tuple[type, ...] = (
-    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery,
+    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery, AuditQuery,
 )
-MUTATION_AREAS: tuple[type, ...] = (AccountMutation, HabilitationMutation, DeclarationMutation)
+MUTATION_AREAS: tuple[type, ...] = (
+    AccountMutation, RecoveryMutation, AccountAdminMutation, HabilitationMutation,
+    DeclarationMutation,
+)
 
 
 class BailleursSchema(strawberry.Schema):
@@ -41,11 +49,18 @@ class BailleursSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The depth and alias limiters create their validation rule classes when constructed;
+    # built per request, those fresh classes are part of ValidationCache's key and it never hits
+    # (validation then runs on every request). Build the rules once, add them per request.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        NoNulCharacters,
+    ]
     # Factories: Strawberry builds fresh extension instances for each request.
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

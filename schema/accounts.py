@@ -21,6 +21,7 @@ from schema.permissions import (
     Authenticated,
     FirstLoginSession,
     Public,
+    UserSession,
     readable_by,
 )
 
@@ -177,6 +178,20 @@ class AccountMutation:
     ) -> LoginResult:
         data = resolve.FirstLoginInput(**vars(input))
         return login_result(await resolve.complete_first_login(info.context, data))
+
+    @strawberry.mutation(
+        description=(
+            "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
+            "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
+            "provisoire à changer)."
+        ),
+        permission_classes=[UserSession],
+    )
+    async def change_password(
+        self, info: strawberry.Info, current_password: str, new_password: str
+    ) -> LoginResult:
+        outcome = await resolve.change_password(info.context, current_password, new_password)
+        return login_result(outcome)
 
     @strawberry.mutation(description="Déconnexion.", permission_classes=[FirstLoginSession])
     async def logout(self, info: strawberry.Info) -> bool:

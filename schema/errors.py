@@ -9,6 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.errors import DomainError
+from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")
 
@@ -17,18 +18,22 @@ _LIMITS = (
     (re.compile(r"exceeds maximum operation depth"), "La requête est trop profonde."),
     (re.compile(r"aliases found"), "La requête contient trop d'alias."),
     (re.compile(r"Document contains more than \d+ tokens"), "La requête est trop longue."),
-    (re.compile(r"introspection is disabled|__schema|__type", re.I),
+    (re.compile(re.escape(NUL_MESSAGE)), NUL_MESSAGE),
+    (re.compile(r"introspection has been disabled", re.I),
      "L'introspection du schéma est désactivée."),
 )
 
 
-def _code_for_request_error(message: str) -> tuple[str, str | None]:
+def _request_error(message: str) -> tuple[str, str]:
+    """Code and French message of an error raised before execution (graphql-core's are English)."""
     for pattern, french in _LIMITS:
         if pattern.search(message):
             return "BAD_USER_INPUT", french
     if message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED", None
-    return "GRAPHQL_VALIDATION_FAILED", None
+        return "GRAPHQL_PARSE_FAILED", "La requête GraphQL est mal formée."
+    if message.startswith("Variable "):
+        return "BAD_USER_INPUT", "Une variable de la requête a une valeur invalide."
+    return "GRAPHQL_VALIDATION_FAILED", "La requête GraphQL ne correspond pas au schéma."
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
@@ -45,15 +50,17 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             **location,
             "extensions": {"code": original.code, **original.extensions},
         }
-    if original is None:
-        extensions = dict(error.extensions or {})
-        if "code" in extensions:  # a permission class's own error
-            return {"message": error.message, **location, "extensions": extensions}
-        code, french = _code_for_request_error(error.message)
-        body = {"message": french or error.message, **location, "extensions": {"code": code}}
-        if french:
-            body["extensions"]["detail"] = error.message
-        return body
+    if original is None and "code" in (error.extensions or {}):  # a permission class's own error
+        return {"message": error.message, **location, "extensions": dict(error.extensions)}
+    if error.path is None:
+        # Parse, validation and variable errors (the latter wrap the scalar's exception): the
+        # original English text stays in `detail` for developers.
+        code, french = _request_error(error.message)
+        return {
+            "message": french,
+            **location,
+            "extensions": {"code": code, "detail": error.message},
+        }
     log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
     return {
         "message": DomainError.default_message,
@@ -63,5 +70,5 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 def is_request_error(error: GraphQLError) -> bool:
-    """Parse and validation errors: the request never reached execution."""
-    return error.original_error is None and error.path is None
+    """Parse, validation and variable errors: the request never reached execution (no path)."""
+    return error.path is None

@@ -45,6 +45,17 @@ class FirstLoginSession(Rule):
         return info.context.principal is not None
 
 
+class UserSession(Rule):
+    """A user's session, including a restricted one (e.g. a provisional password to change)."""
+
+    error = Unauthenticated
+    description = "Utilisateur connecté, y compris avec des étapes obligatoires restantes."
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        p = info.context.principal
+        return p is not None and p.user_id is not None
+
+
 class Authenticated(Rule):
     """A full session: first login completed, account open and inside its dates."""
 

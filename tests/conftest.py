@@ -71,6 +71,13 @@ class PostgresDatabases:
         self.created.append(name)
         return _with_db(PG_URL, name)
 
+    async def empty(self) -> str:
+        """A database with no tables at all, for the migrations themselves."""
+        name = f"e_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return _with_db(PG_URL, name)
+
     async def drop_all(self) -> None:
         for name in reversed(self.created):
             await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -94,6 +101,13 @@ async def database_url(postgres, tmp_path) -> str:
     if postgres is not None:
         return await postgres.fresh()
     return f"sqlite://{tmp_path}/db.sqlite3"
+
+
+@pytest.fixture
+async def empty_database_url(postgres, tmp_path) -> str:
+    if postgres is not None:
+        return await postgres.empty()
+    return f"sqlite://{tmp_path}/empty.sqlite3"
 
 
 class Mailbox:

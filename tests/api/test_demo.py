@@ -1,6 +1,6 @@
 """The demo data matches the partner guide, seen through the API."""
 
-from bailleurs.demo import DEMO_LOGINS, load_demo
+from bailleurs.demo import DEMO_LOGINS, load_demo, load_demo_if_empty
 
 TENANTS = """query($filter: TenantFilter) {
   tenants(first: 50, filter: $filter) {
@@ -58,3 +58,8 @@ async def test_group_member_sees_only_conventionne_14(api):
 async def test_health(api):
     response = await api.client.get("/health")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_demo_is_loaded_once(api):
+    assert await load_demo_if_empty(api.services.settings) is True
+    assert await load_demo_if_empty(api.services.settings) is False

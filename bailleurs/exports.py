@@ -1,0 +1,150 @@
+"""CSV exports for auditors: the policies in force and the who-can-access-what report.
+
+Served at /exports/policies/<organisation id>.csv and /exports/access/<organisation id>.csv with
+the same session as the API. Semicolons and a BOM because the agency opens them in a French
+spreadsheet; cells that a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from starlette.responses import JSONResponse, Response
+
+from policies.vocabulary import Act
+from resolvers.access_report import access_rows
+from resolvers.audit import organisation_or_404, view_of
+from resolvers.context import Context
+from resolvers.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from resolvers.policy_report import policy_report
+
+POLICY_HEADER = [
+    "ligne",
+    "type_sujet",
+    "sujet",
+    "groupe_id",
+    "type_logement",
+    "zone",
+    "action",
+    "identifiant",
+    "nom",
+    "prenom",
+    "casbin",
+]
+ACCESS_HEADER = [
+    "identifiant",
+    "nom",
+    "prenom",
+    "etat",
+    "refus",
+    "roles",
+    "groupes",
+    "action",
+    "type_logement",
+    "zone",
+    "locataires",
+]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _csv(header: list[str], rows: Iterable[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return "\ufeff" + out.getvalue()
+
+
+async def _policies_csv(ctx: Context, organisation) -> str:
+    report = await policy_report(await view_of(ctx, organisation, None), organisation)
+    rules = [
+        [
+            "p",
+            r.subject_kind,
+            r.subject,
+            r.group_id,
+            r.housing_type or "*",
+            r.zone or "*",
+            r.action,
+            "",
+            "",
+            "",
+            r.casbin,
+        ]
+        for r in report.rules
+    ]
+    members = [
+        [
+            "g",
+            m.subject_kind,
+            m.subject,
+            m.group_id,
+            "",
+            "",
+            "",
+            m.user.identifier,
+            m.user.last_name,
+            m.user.first_name,
+            m.casbin,
+        ]
+        for m in report.memberships
+    ]
+    return _csv(POLICY_HEADER, rules + members)
+
+
+async def _access_csv(ctx: Context, organisation) -> str:
+    rows = await access_rows(await view_of(ctx, organisation, None))
+    return _csv(
+        ACCESS_HEADER,
+        (
+            [
+                r.user.identifier,
+                r.user.last_name,
+                r.user.first_name,
+                r.user.status.value,
+                r.refusal,
+                ", ".join(r.roles),
+                ", ".join(r.groups),
+                r.action,
+                r.housing_type or "",
+                r.zone or "",
+                r.tenants,
+            ]
+            for r in rows
+        ),
+    )
+
+
+EXPORTS = {"policies": _policies_csv, "access": _access_csv}
+STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
+
+
+async def export_response(ctx: Context, kind: str, organisation_id: str) -> Response:
+    try:
+        if ctx.principal is None or ctx.principal.restricted:
+            raise Unauthenticated()
+        if not await ctx.guard.may(Act.AUDIT):
+            raise Forbidden()
+        if kind not in EXPORTS or not organisation_id.isdigit():
+            raise NotFound("Export introuvable.")
+        organisation = await organisation_or_404(int(organisation_id))
+        body = await EXPORTS[kind](ctx, organisation)
+    except (Unauthenticated, Forbidden, NotFound) as exc:
+        return _error(exc)
+    filename = f"{kind}-{organisation.id}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _error(exc: DomainError) -> Response:
+    body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+    return JSONResponse(body, status_code=STATUS[type(exc)])

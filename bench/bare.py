@@ -1,0 +1,60 @@
+"""The product's app plus one bench-only route: the tenant page without GraphQL.
+
+`POST /bare/tenants` runs the same session lookup, the same scope, the same SQL (the product's own
+`list_tenants` and `declaration_states`) and returns the
+same JSON as the GraphQL query `bench.queries.PAGE_QUERY`, byte for byte (checked by run.py). The
+difference in time between the two is the price of the GraphQL layer.
+
+Served by uvicorn as `bench.asgi:app`; never part of the product.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bailleurs.app import create_app
+from bailleurs.settings import Settings
+from models.enums import DeclarationState
+from policies.guard import Guard
+from resolvers.context import Context
+from resolvers.sessions import resolve_session
+from resolvers.tenants import declaration_states, list_tenants
+from schema.common import encode_cursor
+
+
+async def bare_tenants(request: Request) -> Response:
+    services = request.app.state.services
+    auth = request.headers.get("authorization", "")
+    principal = await resolve_session(services.settings, auth[7:].strip()) if auth else None
+    if principal is None:
+        return JSONResponse({"errors": [{"message": "non authentifié"}]}, status_code=401)
+    ctx = Context(request=request, services=services, principal=principal,
+                  guard=Guard(principal, services.scopes), client_ip="")
+    year = services.settings.campaign_year
+    page = await list_tenants(ctx, 50, None, year)
+    states = await declaration_states([row.id for row in page.rows], year)
+    edges = []
+    for row, key in zip(page.rows, page.keys, strict=True):
+        h = row.housing
+        edges.append({"cursor": encode_cursor(key), "node": {
+            "id": str(row.id), "allocataireNumber": row.allocataire_number,
+            "lastName": row.last_name, "firstName": row.first_name,
+            "housing": {"postalCode": h.postal_code, "commune": h.commune,
+                        "departement": h.departement, "type": h.housing_type.name},
+            "declarationState": states.get(row.id, DeclarationState.NON_SAISI).name,
+        }})
+    return JSONResponse({"data": {"tenants": {
+        "totalCount": page.total,
+        "pageInfo": {"hasNextPage": page.has_next,
+                     "endCursor": edges[-1]["cursor"] if edges else None},
+        "edges": edges,
+    }}})
+
+
+def build_app(settings: Settings | None = None) -> Starlette:
+    app = create_app(settings)
+    app.router.routes.append(Route("/bare/tenants", bare_tenants, methods=["POST"]))
+    return app

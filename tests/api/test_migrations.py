@@ -1,0 +1,59 @@
+"""Schema changes go through migrations: from empty to current, idempotent, in sync with models."""
+
+from tortoise import Tortoise
+from tortoise.migrations.executor import MigrationExecutor
+
+from bailleurs.db import init_database, migrate_database, tortoise_config
+from models import __models__
+
+APP = "models"
+
+
+async def pending(database_url: str) -> list:
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config)
+    try:
+        executor = MigrationExecutor(Tortoise.get_connection("default"), config["apps"])
+        return await executor.plan()
+    finally:
+        await Tortoise.close_connections()
+
+
+async def snapshot(database_url: str) -> tuple[list, dict[str, int]]:
+    await init_database(database_url)
+    try:
+        applied = await Tortoise.get_connection("default").execute_query_dict(
+            "SELECT app, name FROM tortoise_migrations ORDER BY id")
+        counts = {m.__name__: await m.all().count() for m in __models__}
+        return applied, counts
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_empty_database_migrates_to_current_and_again_changes_nothing(empty_database_url):
+    # given: a database without a single table
+    assert await pending(empty_database_url)
+    # when
+    await migrate_database(empty_database_url)
+    first = await snapshot(empty_database_url)
+    await migrate_database(empty_database_url)
+    # then: every model's table answers, and a second run applies nothing more
+    applied, counts = first
+    assert [row["name"] for row in applied] == ["0001_initial"]
+    assert set(counts.values()) == {0} and len(counts) == len(__models__)
+    assert await snapshot(empty_database_url) == first
+    assert await pending(empty_database_url) == []
+
+
+async def test_models_and_migrations_are_in_sync(database_url):
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config)
+    try:
+        detector = MigrationAutodetector(Tortoise.apps, {APP: config["apps"][APP]})
+        changes = await detector.changes()
+    finally:
+        await Tortoise.close_connections()
+    # `makemigrations` would write these: a model changed without its migration
+    assert [(w.name, [type(op).__name__ for op in w.operations]) for w in changes] == []

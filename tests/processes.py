@@ -1,0 +1,89 @@
+"""The real `bailleurs` command run as a child process, with bounded waits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+# The console script installed from [project.scripts], next to the interpreter running the tests.
+BAILLEURS = str(Path(sys.executable).with_name("bailleurs"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", **extra}
+    env.pop("SMTP_URL", None)
+    return env
+
+
+def run_cli(
+    *args: str, database_url: str, timeout: float = 60, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BAILLEURS, *args],
+        env=cli_env(database_url, **extra),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Server:
+    """`bailleurs serve` on a free port; stopped (then killed if need be) on exit."""
+
+    def __init__(self, *args: str, database_url: str, port: int, cwd: Path = REPO) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.command = [BAILLEURS, "serve", "--port", str(port), *args]
+        self.env, self.cwd = cli_env(database_url), cwd
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            self.command,
+            env=self.env,
+            cwd=self.cwd,
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def wait_until_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited: {self.process.stderr.read()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"serve not healthy after {timeout} s")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.stderr = self.process.stderr.read()
+        self.process.stderr.close()
