@@ -4,8 +4,24 @@ watcher that keeps this process's policy caches in sync with the other processes
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import timedelta
 
 from resolvers.context import Services
+
+log = logging.getLogger("bailleurs.background")
+
+
+async def _purge_throttles(every_seconds: float = 3600) -> None:
+    """Throttle windows last an hour at most: older rows only take space."""
+    from resolvers.throttle import purge
+
+    while True:
+        try:
+            await purge(timedelta(days=1))
+        except Exception:  # a database hiccup must not end the task
+            log.exception("throttle purge failed")
+        await asyncio.sleep(every_seconds)
 
 
 async def _invalidate_locally(services: Services, domain: str) -> None:
@@ -16,7 +32,10 @@ async def start_background(services: Services) -> list[asyncio.Task]:
     from bailleurs import watcher
     from bailleurs.mail import run_sender
 
-    tasks = [asyncio.create_task(run_sender(services), name="mail-sender")]
+    tasks = [
+        asyncio.create_task(run_sender(services), name="mail-sender"),
+        asyncio.create_task(_purge_throttles(), name="throttle-purge"),
+    ]
     services.policy_changed = lambda domain: _invalidate_locally(services, domain)
     settings = services.settings
     if watcher.is_postgres(settings.database_url):

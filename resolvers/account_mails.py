@@ -34,8 +34,9 @@ def password_reset(user: User, password: str, expires_at: datetime) -> tuple[str
     return "Votre mot de passe provisoire", body + SIGNATURE
 
 
-def lost_identifier(organisation: Organisation, identifier: str, password: str,
-                    expires_at: datetime | None) -> tuple[str, str]:
+def lost_identifier(
+    organisation: Organisation, identifier: str, password: str, expires_at: datetime | None
+) -> tuple[str, str]:
     validity = (
         f"Ce mot de passe provisoire est valable jusqu'au {_when(expires_at)} et devra être "
         "changé à la prochaine connexion.\n"
@@ -48,7 +49,8 @@ def lost_identifier(organisation: Organisation, identifier: str, password: str,
         f"Une demande « Identifiant perdu » a été faite pour l'organisme {organisation.name} "
         f"(N° utilisateur {organisation.user_number}).\n\n"
         + credentials_block(identifier, password)
-        + "\n" + validity
+        + "\n"
+        + validity
     )
     return "Vos identifiant et mot de passe provisoire", body + SIGNATURE
 

@@ -209,7 +209,9 @@ async def _activate_organisation(
         await user.save()
         await Organisation.filter(id=organisation_id).update(administrator_id=user.id)
         await revoke_letter_sessions(organisation_id)
-        await enforcer.add_role_for_user_in_domain(user_subject(user.id), Role.ADMINISTRATEUR, domain)
+        await enforcer.add_role_for_user_in_domain(
+            user_subject(user.id), Role.ADMINISTRATEUR, domain
+        )
         await audit_log.record(
             "organisation_activated", actor_id=user.id, actor_label=user.identifier,
             organisation_id=organisation_id, target_type="user", target_id=user.id,

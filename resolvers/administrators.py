@@ -36,8 +36,11 @@ async def replace_administrator(ctx: Context, organisation_id: int, user_id: int
     domain = org_domain(organisation.id)
     role = Role.ADMINISTRATEUR.value
     record = dict(
-        actor_id=actor.id, actor_label=actor.identifier, organisation_id=organisation.id,
-        target_type="user", delegation=[{"role": actor.agency_role.value, "domain": "caf"}],
+        actor_id=actor.id,
+        actor_label=actor.identifier,
+        organisation_id=organisation.id,
+        target_type="user",
+        delegation=[{"role": actor.agency_role.value, "domain": "caf"}],
     )
     async with policy_change(ctx.services, domain) as enforcer:
         holders = await enforcer.get_users_for_role_in_domain(role, domain)
@@ -47,13 +50,23 @@ async def replace_administrator(ctx: Context, organisation_id: int, user_id: int
             former = await User.get(id=parse_id(subject))
             before = await habilitation_state(enforcer, former)
             await enforcer.remove_grouping_policy(subject, role, domain)
-            await audit_log.record("administrator_replaced", target_id=former.id, before=before,
-                                   after=await habilitation_state(enforcer, former), **record)
+            await audit_log.record(
+                "administrator_replaced",
+                target_id=former.id,
+                before=before,
+                after=await habilitation_state(enforcer, former),
+                **record,
+            )
         if user_subject(user.id) not in holders:
             before = await habilitation_state(enforcer, user)
             await enforcer.add_role_for_user_in_domain(user_subject(user.id), role, domain)
-            await audit_log.record("administrator_replaced", target_id=user.id, before=before,
-                                   after=await habilitation_state(enforcer, user), **record)
+            await audit_log.record(
+                "administrator_replaced",
+                target_id=user.id,
+                before=before,
+                after=await habilitation_state(enforcer, user),
+                **record,
+            )
         await Organisation.filter(id=organisation.id).update(administrator_id=user.id)
         subject_line, body = account_mails.administrator_replaced(organisation, user)
         for address in sorted({a for a in (user.email, organisation.email) if a}):

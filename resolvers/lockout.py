@@ -51,8 +51,12 @@ async def record_failure(ctx: Context, user: User) -> bool:
         await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
         fresh = await User.get(id=user.id)
         await audit_log.record(
-            "login_failed", actor_id=None, actor_label=ANONYMOUS,
-            organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+            "login_failed",
+            actor_id=None,
+            actor_label=ANONYMOUS,
+            organisation_id=user.organisation_id,
+            target_type="user",
+            target_id=user.id,
             after={"failedLogins": fresh.failed_logins, "ip": ctx.client_ip},
         )
         if fresh.failed_logins < threshold:
@@ -71,8 +75,12 @@ async def record_failure(ctx: Context, user: User) -> bool:
 
 async def _announce_lock(ctx: Context, user: User, until: datetime) -> None:
     await audit_log.record(
-        "account_locked", actor_id=None, actor_label=ANONYMOUS,
-        organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+        "account_locked",
+        actor_id=None,
+        actor_label=ANONYMOUS,
+        organisation_id=user.organisation_id,
+        target_type="user",
+        target_id=user.id,
         before={"lockedUntil": None, "lockCount": user.lock_count},
         after={"lockedUntil": until, "lockCount": user.lock_count + 1, "ip": ctx.client_ip},
     )
@@ -99,8 +107,12 @@ async def record_success(ctx: Context, user: User) -> None:
         if user.failed_logins or user.lock_count or user.locked_until:
             await User.filter(id=user.id).update(failed_logins=0, lock_count=0, locked_until=None)
         await audit_log.record(
-            "login_succeeded", actor_id=user.id, actor_label=user.identifier,
-            organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+            "login_succeeded",
+            actor_id=user.id,
+            actor_label=user.identifier,
+            organisation_id=user.organisation_id,
+            target_type="user",
+            target_id=user.id,
             after={"ip": ctx.client_ip},
         )
 
@@ -111,20 +123,27 @@ def _identifier_key(identifier: str) -> str:
 
 async def identifier_locked(ctx: Context, identifier: str) -> bool:
     s = ctx.settings
-    return await throttle.exceeded(_identifier_key(identifier), s.lockout_threshold - 1,
-                                   s.lockout_minutes * 60)
+    return await throttle.exceeded(
+        _identifier_key(identifier), s.lockout_threshold - 1, s.lockout_minutes * 60
+    )
 
 
-async def record_identifier_failure(ctx: Context, identifier: str,
-                                    organisation: Organisation | None) -> bool:
+async def record_identifier_failure(
+    ctx: Context, identifier: str, organisation: Organisation | None
+) -> bool:
     """A failure on an identifier that is no user's; True when it is now locked."""
     s = ctx.settings
-    within = await throttle.hit(_identifier_key(identifier), s.lockout_threshold - 1,
-                                s.lockout_minutes * 60)
+    within = await throttle.hit(
+        _identifier_key(identifier), s.lockout_threshold - 1, s.lockout_minutes * 60
+    )
     target = organisation.id if organisation else None
     await audit_log.record(
-        "login_failed", actor_id=None, actor_label=ANONYMOUS, organisation_id=target,
-        target_type="organisation" if organisation else "user", target_id=target,
+        "login_failed",
+        actor_id=None,
+        actor_label=ANONYMOUS,
+        organisation_id=target,
+        target_type="organisation" if organisation else "user",
+        target_id=target,
         after={"ip": ctx.client_ip},
     )
     return not within
@@ -139,8 +158,12 @@ async def unlock_user(ctx: Context, user_id: int) -> User:
     async with in_transaction():
         await User.filter(id=user.id).update(failed_logins=0, locked_until=None)
         await audit_log.record(
-            "account_unlocked", actor_id=actor.user_id, actor_label=await _label(actor.user_id),
-            organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+            "account_unlocked",
+            actor_id=actor.user_id,
+            actor_label=await _label(actor.user_id),
+            organisation_id=user.organisation_id,
+            target_type="user",
+            target_id=user.id,
             before={"lockedUntil": user.locked_until, "failedLogins": user.failed_logins},
             after={"lockedUntil": None, "failedLogins": 0},
         )

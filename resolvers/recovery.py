@@ -31,10 +31,12 @@ MAX_ACCOUNTS_PER_ADDRESS = 5
 
 async def _within_limits(ctx: Context, kind: str, target: str) -> bool:
     s = ctx.settings
-    ip_ok = await throttle.hit(throttle.throttle_key("recovery-ip", ctx.client_ip),
-                               s.reset_requests_per_ip_hour, 3600)
-    target_ok = await throttle.hit(throttle.throttle_key(kind, target),
-                                   s.reset_requests_per_hour, 3600)
+    ip_ok = await throttle.hit(
+        throttle.throttle_key("recovery-ip", ctx.client_ip), s.reset_requests_per_ip_hour, 3600
+    )
+    target_ok = await throttle.hit(
+        throttle.throttle_key(kind, target), s.reset_requests_per_hour, 3600
+    )
     return ip_ok and target_ok
 
 
@@ -51,9 +53,11 @@ def _provisional_expiry(ctx: Context) -> datetime:
 async def request_password_reset(ctx: Context, email: str) -> bool:
     email = email.strip()
     allowed = await _within_limits(ctx, "reset-mail", email)
-    candidates = await User.filter(email__in=list({email, email.lower()})).limit(
-        MAX_ACCOUNTS_PER_ADDRESS
-    ) if email else []
+    candidates = (
+        await User.filter(email__in=list({email, email.lower()})).limit(MAX_ACCOUNTS_PER_ADDRESS)
+        if email
+        else []
+    )
     users = [u for u in candidates if user_may_work(u)] if allowed else []
     credentials = await _new_credentials(ctx, len(users))
     if not users:
@@ -66,8 +70,12 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
             )
             await queue_mail(user.email, *account_mails.password_reset(user, password, expires_at))
             await audit_log.record(
-                "password_reset_requested", actor_id=None, actor_label=ANONYMOUS,
-                organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+                "password_reset_requested",
+                actor_id=None,
+                actor_label=ANONYMOUS,
+                organisation_id=user.organisation_id,
+                target_type="user",
+                target_id=user.id,
                 after={"provisionalExpiresAt": expires_at, "ip": ctx.client_ip},
             )
     wake_sender(ctx.services)
@@ -89,8 +97,9 @@ async def request_lost_identifier(ctx: Context, user_number: str) -> bool:
     return True
 
 
-async def _send_credentials(ctx: Context, organisation: Organisation, password: str,
-                            password_hash: str) -> bool:
+async def _send_credentials(
+    ctx: Context, organisation: Organisation, password: str, password_hash: str
+) -> bool:
     """Before activation the letter's password is replaced; after it, the administrator
     receives a provisional password. Both go to the organisation's addresses on file."""
     admin, expires_at = None, None
@@ -117,9 +126,16 @@ async def _send_credentials(ctx: Context, organisation: Organisation, password: 
         postal = f"{organisation.name}\n{organisation.postal_address}"[:400]
         await queue_mail(postal, subject, body, channel=MailChannel.POST)
     await audit_log.record(
-        "lost_identifier_requested", actor_id=None, actor_label=ANONYMOUS,
-        organisation_id=organisation.id, target_type="organisation", target_id=organisation.id,
-        after={"email": bool(address), "post": bool(organisation.postal_address),
-               "ip": ctx.client_ip},
+        "lost_identifier_requested",
+        actor_id=None,
+        actor_label=ANONYMOUS,
+        organisation_id=organisation.id,
+        target_type="organisation",
+        target_id=organisation.id,
+        after={
+            "email": bool(address),
+            "post": bool(organisation.postal_address),
+            "ip": ctx.client_ip,
+        },
     )
     return True

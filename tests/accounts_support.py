@@ -30,14 +30,28 @@ REPLACE = """mutation($org: ID!, $user: ID!) {
 
 
 def profile(email: str, password: str = NEW_PASSWORD, **overrides) -> dict:
-    return {"input": {"lastName": "MARTIN", "firstName": "CLAIRE", "email": email,
-                      "phone": "0231000000", "newPassword": password,
-                      "acceptUsageRules": True, "acceptTerms": True, **overrides}}
+    return {
+        "input": {
+            "lastName": "MARTIN",
+            "firstName": "CLAIRE",
+            "email": email,
+            "phone": "0231000000",
+            "newPassword": password,
+            "acceptUsageRules": True,
+            "acceptTerms": True,
+            **overrides,
+        }
+    }
 
 
-async def new_organisation(api, name: str = "LES TILLEULS", *, email: str | None = None,
-                           postal: str | None = None,
-                           housings: list | None = None) -> tuple[Organisation, dict]:
+async def new_organisation(
+    api,
+    name: str = "LES TILLEULS",
+    *,
+    email: str | None = None,
+    postal: str | None = None,
+    housings: list | None = None,
+) -> tuple[Organisation, dict]:
     """An imported, not yet activated organisation, and its two letters."""
     data = organisation_data(name, housings or [("CONVENTIONNE", "14", 2)])
     if email:
@@ -48,13 +62,14 @@ async def new_organisation(api, name: str = "LES TILLEULS", *, email: str | None
     return await Organisation.get(user_number=letters["userNumber"]), letters
 
 
-async def activated_organisation(api, name: str = "LES TILLEULS", *,
-                                 admin_email: str = "admin@tilleuls.example",
-                                 **kwargs) -> tuple[Organisation, str, str]:
+async def activated_organisation(
+    api, name: str = "LES TILLEULS", *, admin_email: str = "admin@tilleuls.example", **kwargs
+) -> tuple[Organisation, str, str]:
     """(organisation, administrator's identifier, administrator's token)."""
     organisation, letters = await new_organisation(api, name, **kwargs)
-    login = await api.ok(LOGIN, {"identifier": letters["identifier"],
-                                 "password": letters["initialPassword"]})
+    login = await api.ok(
+        LOGIN, {"identifier": letters["identifier"], "password": letters["initialPassword"]}
+    )
     done = await api.ok(COMPLETE_FIRST_LOGIN, profile(admin_email), login["login"]["token"])
     await organisation.refresh_from_db()
     return organisation, letters["identifier"], done["completeFirstLogin"]["token"]

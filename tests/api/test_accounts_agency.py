@@ -1,7 +1,7 @@
 """The agency replaces an organisation's administrator (« contactez la Caf »)."""
 
 from accounts_support import ME, REPLACE, activated_organisation
-from factories import PASSWORD, make_user
+from factories import make_user
 
 from bailleurs.agency import create_agent
 from models import AuditEvent, Organisation
@@ -33,11 +33,22 @@ async def test_agent_caf_moves_the_administrateur_role(api, smtp):
     assert (await api.ok(ME, token=admin_token))["me"]["roles"] == []
     events = {e.target_id: e for e in await AuditEvent.filter(action="administrator_replaced")}
     assert events[str(successor.id)].before == {
-        "roles": ["responsable_habilitation"], "groups": [], "status": "active", "closing_date": None}
-    assert events[str(successor.id)].after["roles"] == ["administrateur", "responsable_habilitation"]
+        "roles": ["responsable_habilitation"],
+        "groups": [],
+        "status": "active",
+        "closing_date": None,
+    }
+    assert events[str(successor.id)].after["roles"] == [
+        "administrateur",
+        "responsable_habilitation",
+    ]
     assert events[str(former_id)].before["roles"] == ["administrateur"]
     assert events[str(former_id)].after == {
-        "roles": [], "groups": [], "status": "active", "closing_date": None}
+        "roles": [],
+        "groups": [],
+        "status": "active",
+        "closing_date": None,
+    }
     assert events[str(former_id)].actor_label == "CAF.AGENT_CAF"
     [message] = await smtp.mailbox.wait_for(1)
     assert "successeur@example.test" in message["To"]

@@ -31,7 +31,9 @@ async def _login_error(api, identifier: str, password: str) -> dict:
     return await api.error(LOGIN, {"identifier": identifier, "password": password})
 
 
-async def test_account_locks_after_the_threshold_even_against_the_right_password(api, smtp, settings):
+async def test_account_locks_after_the_threshold_even_against_the_right_password(
+    api, smtp, settings
+):
     # given
     organisation, _, _ = await activated_organisation(api, admin_email=ADMIN_MAIL)
     await make_user(api, organisation, "AGENT1")
@@ -49,7 +51,11 @@ async def test_account_locks_after_the_threshold_even_against_the_right_password
     # the administrator is told, once
     [message] = await smtp.mailbox.wait_for(1)
     assert ADMIN_MAIL in message["To"] and "AGENT1" in body_of(message)
-    actions = await AuditEvent.filter(target_id=str(user.id)).order_by("id").values_list("action", flat=True)
+    actions = (
+        await AuditEvent.filter(target_id=str(user.id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["login_failed"] * n + ["account_locked"]
 
 
@@ -78,7 +84,9 @@ async def test_administrator_unlocks_and_the_next_lock_lasts_longer(api, smtp, s
 
 async def test_unlock_is_for_managers_of_the_same_organisation(api, smtp, settings):
     organisation, _, admin_token = await activated_organisation(api, admin_email=ADMIN_MAIL)
-    other, _, other_admin = await activated_organisation(api, "LES PINS", admin_email="a@pins.example")
+    other, _, other_admin = await activated_organisation(
+        api, "LES PINS", admin_email="a@pins.example"
+    )
     agent = await make_user(api, organisation, "AGENT1")
     colleague = await make_user(api, organisation, "AGENT2")
     # another organisation's administrator: not found, like a missing user
@@ -97,7 +105,9 @@ async def test_unlock_is_for_managers_of_the_same_organisation(api, smtp, settin
 async def test_unknown_identifiers_lock_like_real_ones(api, settings):
     codes = await _fail(api, "PERSONNE", settings.lockout_threshold + 1)
     assert codes[-2:] == ["RATE_LIMITED", "RATE_LIMITED"]
-    assert codes[: settings.lockout_threshold - 1] == ["UNAUTHENTICATED"] * (settings.lockout_threshold - 1)
+    assert codes[: settings.lockout_threshold - 1] == ["UNAUTHENTICATED"] * (
+        settings.lockout_threshold - 1
+    )
 
 
 async def test_letter_credentials_lock_too(api, settings):
@@ -122,10 +132,12 @@ class TestPerIpThrottling:
             await asyncio.sleep(60.2 - second)
         organisation, identifier, _ = await activated_organisation(api, admin_email=ADMIN_MAIL)
         used = 1  # the letter login of activated_organisation
-        bodies = await asyncio.gather(*(
-            api.gql(LOGIN, {"identifier": f"ID{i}", "password": "x"})
-            for i in range(settings.ip_attempts_per_minute - used + 2)
-        ))
+        bodies = await asyncio.gather(
+            *(
+                api.gql(LOGIN, {"identifier": f"ID{i}", "password": "x"})
+                for i in range(settings.ip_attempts_per_minute - used + 2)
+            )
+        )
         codes = sorted(b["errors"][0]["extensions"]["code"] for b in bodies)
         assert codes.count("RATE_LIMITED") == 2
         # then even the right password from that address waits for the next window

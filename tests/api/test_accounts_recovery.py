@@ -26,8 +26,9 @@ ORG_MAIL = "contact@tilleuls.example"
 
 async def _reset_credentials(api, smtp, email: str) -> tuple[str, str]:
     assert (await api.ok(RESET, {"email": email}))["requestPasswordReset"] is True
-    [message] = [m for m in await smtp.mailbox.wait_for(len(smtp.mailbox.messages) + 1)
-                 if email in m["To"]][-1:]
+    [message] = [
+        m for m in await smtp.mailbox.wait_for(len(smtp.mailbox.messages) + 1) if email in m["To"]
+    ][-1:]
     return credentials_in(body_of(message))
 
 
@@ -50,10 +51,13 @@ async def test_reset_sends_a_provisional_password_that_must_be_changed(api, smtp
     # once used, the old password is retired
     error = await api.error(LOGIN, {"identifier": identifier, "password": NEW_PASSWORD})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
-    changed = await api.ok(CHANGE_PASSWORD, {"current": provisional, "new": "Encore-Autre-2027"},
-                           restricted)
+    changed = await api.ok(
+        CHANGE_PASSWORD, {"current": provisional, "new": "Encore-Autre-2027"}, restricted
+    )
     assert changed["changePassword"]["requiredActions"] == []
-    assert (await api.ok(ME, token=changed["changePassword"]["token"]))["me"]["identifier"] == identifier
+    assert (await api.ok(ME, token=changed["changePassword"]["token"]))["me"][
+        "identifier"
+    ] == identifier
     assert await api.login(identifier, "Encore-Autre-2027")
 
 
@@ -88,12 +92,15 @@ async def test_reset_is_throttled_per_address_silently(api, smtp, settings):
     assert len(smtp.mailbox.to(ADMIN_MAIL)) == settings.reset_requests_per_hour
 
 
-async def test_lost_identifier_after_activation_reaches_the_organisation_by_mail_and_post(api, smtp):
+async def test_lost_identifier_after_activation_reaches_the_organisation_by_mail_and_post(
+    api, smtp
+):
     # given
     organisation, identifier, _ = await activated_organisation(
-        api, admin_email=ADMIN_MAIL, email=ORG_MAIL, postal="12 RUE DES LILAS\n14000 CAEN")
+        api, admin_email=ADMIN_MAIL, email=ORG_MAIL, postal="12 RUE DES LILAS\n14000 CAEN"
+    )
     # when: the number is typed in lower case with spaces around it
-    assert (await api.ok(LOST, {"number": f" {organisation.user_number.lower()} "}))
+    assert await api.ok(LOST, {"number": f" {organisation.user_number.lower()} "})
     # then
     [message] = await smtp.mailbox.wait_for(1)
     assert ORG_MAIL in message["To"]
@@ -110,7 +117,7 @@ async def test_lost_identifier_before_activation_renews_the_letter_password(api,
     # given
     organisation, letters = await new_organisation(api, email=ORG_MAIL)
     # when
-    assert (await api.ok(LOST, {"number": organisation.user_number}))
+    assert await api.ok(LOST, {"number": organisation.user_number})
     # then: the new letter password replaces the old one
     [message] = await smtp.mailbox.wait_for(1)
     identifier, password = credentials_in(body_of(message))

@@ -28,8 +28,9 @@ async def test_tokens_are_stored_hashed_and_slide_while_used(api):
     assert not await Session.filter(token_hash=token).exists()
     session = await _session(token)
     # a request more than a minute after the last one pushes the idle expiry back
-    await Session.filter(id=session.id).update(last_seen_at=now() - timedelta(minutes=5),
-                                               expires_at=now() + timedelta(minutes=2))
+    await Session.filter(id=session.id).update(
+        last_seen_at=now() - timedelta(minutes=5), expires_at=now() + timedelta(minutes=2)
+    )
     assert await _code(api, token) is None
     await session.refresh_from_db()
     assert session.expires_at > now() + timedelta(minutes=20)
@@ -59,8 +60,12 @@ async def test_password_change_revokes_every_session_and_opens_a_new_one(api):
     await make_user(api, organisation, "AGENT1")
     first, second = await api.login("AGENT1", PASSWORD), await api.login("AGENT1", PASSWORD)
     # a wrong current password, then a weak new one, change nothing
-    wrong = await api.error(CHANGE_PASSWORD, {"current": "Faux-Secret-2026", "new": "Tout-Neuf-2026!"}, first)
-    assert wrong["extensions"]["fields"] == {"currentPassword": "Le mot de passe actuel est incorrect."}
+    wrong = await api.error(
+        CHANGE_PASSWORD, {"current": "Faux-Secret-2026", "new": "Tout-Neuf-2026!"}, first
+    )
+    assert wrong["extensions"]["fields"] == {
+        "currentPassword": "Le mot de passe actuel est incorrect."
+    }
     weak = await api.error(CHANGE_PASSWORD, {"current": PASSWORD, "new": "faible"}, first)
     assert "au moins 12 caractères" in weak["extensions"]["fields"]["newPassword"]
     assert await _code(api, second) is None
@@ -106,8 +111,10 @@ async def test_cookie_sessions_need_the_csrf_header_for_mutations(api):
     await make_user(api, organisation, "AGENT1")
     browser = httpx.AsyncClient(transport=api.client._transport, base_url="https://testserver")
     async with browser:
-        response = await browser.post("/graphql", json={
-            "query": LOGIN, "variables": {"identifier": "AGENT1", "password": PASSWORD}})
+        response = await browser.post(
+            "/graphql",
+            json={"query": LOGIN, "variables": {"identifier": "AGENT1", "password": PASSWORD}},
+        )
         cookie = response.headers["set-cookie"].lower()
         assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
         csrf = response.json()["data"]["login"]["csrfToken"]
@@ -115,13 +122,16 @@ async def test_cookie_sessions_need_the_csrf_header_for_mutations(api):
         forged = await browser.post("/graphql", json={"query": LOGOUT})
         # then
         assert forged.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        wrong = await browser.post("/graphql", json={"query": LOGOUT},
-                                   headers={"X-CSRF-Token": "devine"})
+        wrong = await browser.post(
+            "/graphql", json={"query": LOGOUT}, headers={"X-CSRF-Token": "devine"}
+        )
         assert wrong.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         # queries by GET need no header; the same mutation with it works
         read = await browser.get("/graphql", params={"query": ME})
         assert read.json()["data"]["me"]["identifier"] == "AGENT1"
-        done = await browser.post("/graphql", json={"query": LOGOUT}, headers={"X-CSRF-Token": csrf})
+        done = await browser.post(
+            "/graphql", json={"query": LOGOUT}, headers={"X-CSRF-Token": csrf}
+        )
         assert done.json() == {"data": {"logout": True}}
         assert "bailleurs_session" not in browser.cookies
         again = await browser.get("/graphql", params={"query": ME})

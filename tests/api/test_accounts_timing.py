@@ -20,10 +20,14 @@ TRIES = 50
 @pytest.fixture
 def settings(settings):
     return replace(
-        settings, argon2_time_cost=ARGON2_TIME_COST, argon2_memory_kib=ARGON2_MEMORY_KIB,
+        settings,
+        argon2_time_cost=ARGON2_TIME_COST,
+        argon2_memory_kib=ARGON2_MEMORY_KIB,
         # Out of the way: this measures the work behind each answer, not the limits.
-        lockout_threshold=10_000, ip_attempts_per_minute=10_000,
-        reset_requests_per_hour=10_000, reset_requests_per_ip_hour=10_000,
+        lockout_threshold=10_000,
+        ip_attempts_per_minute=10_000,
+        reset_requests_per_hour=10_000,
+        reset_requests_per_ip_hour=10_000,
     )
 
 
@@ -54,7 +58,9 @@ async def test_login_answers_unknown_identifiers_in_the_same_time(api):
     organisation, _, _ = await activated_organisation(api)
     await make_user(api, organisation, "AGENT1")
     known, unknown = await _medians(
-        api, LOGIN, {"identifier": "AGENT1", "password": "Pas-Le-Bon-2026"},
+        api,
+        LOGIN,
+        {"identifier": "AGENT1", "password": "Pas-Le-Bon-2026"},
         lambda i: {"identifier": f"INCONNU{i}", "password": "Pas-Le-Bon-2026"},
     )
     print(f"\nlogin, wrong password: known {known * 1000:.0f} ms, unknown {unknown * 1000:.0f} ms")
@@ -65,7 +71,9 @@ async def test_password_reset_answers_unknown_addresses_in_the_same_time(api, sm
     organisation, _, _ = await activated_organisation(api)
     await make_user(api, organisation, "AGENT1")
     known, unknown = await _medians(
-        api, RESET, {"email": "agent1@example.test"},
+        api,
+        RESET,
+        {"email": "agent1@example.test"},
         lambda i: {"email": f"inconnu{i}@example.test"},
     )
     print(f"\nrequestPasswordReset: known {known * 1000:.0f} ms, unknown {unknown * 1000:.0f} ms")
@@ -88,7 +96,10 @@ async def test_login_latency_and_mail_delivery(api, smtp):
         deliveries.append(time.perf_counter() - answered)
     login_ms = statistics.median(logins) * 1000
     mail_ms = statistics.median(deliveries) * 1000
-    print(f"\nlogin (argon2 t={ARGON2_TIME_COST}, m={ARGON2_MEMORY_KIB} KiB): median {login_ms:.0f} ms;"
-          f" outbox to SMTP delivery: median {mail_ms:.0f} ms")
+    print(
+        f"\nlogin (argon2 t={ARGON2_TIME_COST}, m={ARGON2_MEMORY_KIB} KiB):"
+        f" median {login_ms:.0f} ms;"
+        f" outbox to SMTP delivery: median {mail_ms:.0f} ms"
+    )
     assert login_ms < 5000 and mail_ms < 5000
     assert identifier
