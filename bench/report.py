@@ -131,6 +131,19 @@ NOTES = """How it is measured:
   errors = non-200 responses, bodies with `"errors"`, and socket errors.
 - The machine is shared with other engineers' test runs (see the load average row): absolute
   times vary several-fold between runs; ratios are measured side by side.
+
+What holds back the goals not met, from the measurements and the profile
+(`profile-<date>-1e6-postgres.txt`):
+- First request of an organisation: its CPU cost is ~0.8 ms on a quiet machine (0.97 ms wall at
+  load 6) and ~1.5 ms under load 10; the wall time adds a PostgreSQL round trip that waits for a
+  core. Left: pypika building the filtered `casbin_rule` query (~25 %), Casbin's enforcer set-up
+  and role links (~25 %), asyncpg. A fixed prepared query and a per-domain line cache shared by
+  the workers would remove most of it; the database side is flat (0.16 ms at 10⁴ and 10⁶).
+- wrk errors: responses slower than wrk's 10 s timeout at load average 12 (not server errors);
+  req/s says how much CPU the workers got; "req per worker CPU-s" is what they do with it.
+- Fixed on the way: validation ran on every request (the depth and alias limiters built fresh
+  rule classes per request, so ValidationCache never hit), and `declarationState` was an async
+  resolver per row loading whole declaration rows: GraphQL ÷ bare went from ~1.8–2.0 to ~1.2.
 """
 
 

@@ -11,6 +11,7 @@ from models.enums import ChangeKind as ChangeKindEnum
 from resolvers import changes, unpaid
 from schema.common import decode_id
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.tenant_nodes import tenant_node
 from schema.tenants import Tenant
 
 ChangeKind = strawberry.enum(
@@ -119,7 +120,7 @@ class ChangeMutation:
         s = ctx.settings
         return ChangeDeclaration(
             id=strawberry.ID(str(row.id)),
-            tenant=Tenant.from_row(row.tenant, s.campaign_year),
+            tenant=await tenant_node(ctx, row.tenant),
             kind=row.kind,
             event_date=row.event_date,
             reason=EndOfManagementReason(row.reason) if row.reason else None,
@@ -154,7 +155,7 @@ class ChangeMutation:
         s = ctx.settings
         return UnpaidRentReport(
             id=strawberry.ID(str(row.id)),
-            tenant=Tenant.from_row(row.tenant, s.campaign_year),
+            tenant=await tenant_node(ctx, row.tenant),
             amount_owed_cents=row.amount_owed_cents,
             months=row.months,
             unpaid_since=row.unpaid_since,

@@ -14,6 +14,7 @@ from schema.changes import ChangeMutation
 from schema.common import DeclarationState, decode_id
 from schema.payments import PaymentQuery
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.tenant_nodes import tenant_node
 from schema.tenants import Tenant
 
 
@@ -91,13 +92,13 @@ class RentDeclaration:
     )
 
     @classmethod
-    def from_row(cls, row: DeclarationRow, ctx) -> RentDeclaration:
+    def from_row(cls, row: DeclarationRow, ctx, tenant: Tenant) -> RentDeclaration:
         s = resolve.summary_of(ctx, row)
         return cls(
             id=strawberry.ID(str(row.id)),
             year=row.year,
             state=row.state,
-            tenant=Tenant.from_row(row.tenant, row.year),
+            tenant=tenant,
             last_known=LastKnownInformation(
                 **vars(last_known(row.tenant, row.year, ctx.settings.campaign_month))
             ),
@@ -121,6 +122,10 @@ class RentDeclaration:
             transmitted_at=row.transmitted_at,
             receipt_url=resolve.receipt_url(row),
         )
+
+
+async def declaration_node(ctx, row: DeclarationRow) -> RentDeclaration:
+    return RentDeclaration.from_row(row, ctx, await tenant_node(ctx, row.tenant))
 
 
 @strawberry.input(
@@ -180,7 +185,7 @@ class DeclarationQuery(PaymentQuery):
     )
     async def rent_declaration(self, info: strawberry.Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
         row = await resolve.get_declaration(info.context, decode_id(id))
-        return RentDeclaration.from_row(row, info.context)
+        return await declaration_node(info.context, row)
 
 
 @strawberry.type
@@ -193,7 +198,7 @@ class DeclarationMutation(ChangeMutation):
         self, info: strawberry.Info, tenant_id: strawberry.ID, year: int | None = None
     ) -> RentDeclaration:
         row = await resolve.start_rent_declaration(info.context, decode_id(tenant_id), year)
-        return RentDeclaration.from_row(row, info.context)
+        return await declaration_node(info.context, row)
 
     @strawberry.mutation(
         description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARE}",
@@ -206,7 +211,7 @@ class DeclarationMutation(ChangeMutation):
         input: RentDeclarationInput,  # noqa: A002
     ) -> RentDeclaration:
         row = await resolve.save_rent_declaration(info.context, decode_id(id), input.given())
-        return RentDeclaration.from_row(row, info.context)
+        return await declaration_node(info.context, row)
 
     @strawberry.mutation(
         description=(
@@ -223,4 +228,4 @@ class DeclarationMutation(ChangeMutation):
         confirm_amount: bool = False,  # noqa: A002
     ) -> RentDeclaration:
         row = await resolve.validate_rent_declaration(info.context, decode_id(id), confirm_amount)
-        return RentDeclaration.from_row(row, info.context)
+        return await declaration_node(info.context, row)

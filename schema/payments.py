@@ -9,6 +9,7 @@ import strawberry
 from models import Payment as PaymentRow
 from resolvers import french
 from resolvers import payments as resolve
+from resolvers.tenants import get_tenant
 from schema.common import (
     Connection,
     Edge,
@@ -19,6 +20,7 @@ from schema.common import (
     encode_cursor,
 )
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.tenant_nodes import tenant_nodes
 from schema.tenants import Tenant
 
 
@@ -34,10 +36,10 @@ class Payment:
     amount: str = strawberry.field(description="Montant versé (« 210,00 € »).")
 
     @classmethod
-    def from_row(cls, row: PaymentRow, year: int) -> Payment:
+    def from_row(cls, row: PaymentRow, tenant: Tenant) -> Payment:
         return cls(
             id=strawberry.ID(str(row.id)),
-            tenant=Tenant.from_row(row.tenant, year),
+            tenant=tenant,
             month=row.month,
             month_label=french.month(row.month.year, row.month.month),
             paid_on=row.paid_on,
@@ -77,18 +79,21 @@ class PaymentQuery:
         ctx = info.context
         check_page_size(first, ctx.settings.max_page_size)
         f = filter or PaymentFilter()
+        tenant_id = None
+        if f.tenant_id is not None:  # a tenant out of scope is NOT_FOUND, as a missing one
+            tenant_id = (await get_tenant(ctx, decode_id(f.tenant_id))).id
         page = await resolve.list_payments(
             ctx,
             first,
             decode_cursor(after) if after else None,
-            tenant_id=decode_id(f.tenant_id) if f.tenant_id is not None else None,
+            tenant_id=tenant_id,
             from_month=f.from_month,
             to_month=f.to_month,
         )
-        year = ctx.settings.campaign_year
+        tenants = await tenant_nodes(ctx, [row.tenant for row in page.rows])
         edges = [
-            Edge(cursor=encode_cursor(key), node=Payment.from_row(row, year))
-            for row, key in zip(page.rows, page.keys, strict=True)
+            Edge(cursor=encode_cursor(key), node=Payment.from_row(row, tenant))
+            for row, key, tenant in zip(page.rows, page.keys, tenants, strict=True)
         ]
         return Connection(
             edges=edges,

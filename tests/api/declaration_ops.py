@@ -7,7 +7,7 @@ from models import Tenant
 
 DECLARATION_FIELDS = """
   id state year reference transmittedAt receiptUrl
-  tenant { id lastName }
+  tenant { id lastName declarationState }
   lastKnown { tenantName allocataireNumber lastRentMonth lastRentCents lastRent occupiedSince
               colocation address }
   summary { month lines complete notices amountNeedsConfirmation

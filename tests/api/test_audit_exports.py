@@ -59,6 +59,7 @@ async def test_access_export_matches_what_users_see(api, world):
 @pytest.mark.parametrize("kind", ["policies", "access"])
 async def test_exports_are_for_auditors_only(api, world, kind):
     path = f"/exports/{kind}/{world.org.id}.csv"
+    api.client.cookies.clear()  # the logins above left a session cookie in the client
     assert (await _get(api, path, None)).status_code == 401
     admin = await token_of(api, world, "admin")
     response = await _get(api, path, admin)

@@ -44,6 +44,7 @@ async def test_the_guides_scenario_brisson_is_declared_and_the_counter_drops(api
     assert before["message"] == "il reste 4 loyers à saisir sur 6"
     assert after["message"] == "il reste 3 loyers à saisir sur 6"
     assert transmitted["state"] == "TRANSMIS"
+    assert transmitted["tenant"]["declarationState"] == "TRANSMIS"
     assert transmitted["reference"] == "DL2026-171842"
     assert transmitted["receiptUrl"] == f"/receipts/{declaration['id']}.pdf"
     assert "Loyer hors charges de 07/2026 : 328,75 €" in transmitted["summary"]["lines"]

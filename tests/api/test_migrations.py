@@ -9,6 +9,10 @@ from bailleurs.db import init_database, migrate_database, tortoise_config
 from models import __models__
 
 APP = "models"
+# Every migration file of the app, in order (0001_initial, 0002_…).
+MIGRATIONS = sorted(
+    p.stem for p in (Path(__file__).parents[2] / "models" / "migrations").glob("[0-9]*.py")
+)
 
 
 async def pending(database_url: str) -> list:
@@ -32,8 +36,6 @@ async def snapshot(database_url: str) -> tuple[list, dict[str, int]]:
         await Tortoise.close_connections()
 
 
-MIGRATIONS = Path(__file__).parents[2] / "models" / "migrations"
-
 
 async def test_empty_database_migrates_to_current_and_again_changes_nothing(empty_database_url):
     # given: a database without a single table
@@ -44,8 +46,7 @@ async def test_empty_database_migrates_to_current_and_again_changes_nothing(empt
     await migrate_database(empty_database_url)
     # then: every model's table answers, and a second run applies nothing more
     applied, counts = first
-    on_disk = sorted(p.stem for p in MIGRATIONS.glob("0*.py"))
-    assert [row["name"] for row in applied] == on_disk and on_disk[0] == "0001_initial"
+    assert [row["name"] for row in applied] == MIGRATIONS and MIGRATIONS[0] == "0001_initial"
     assert set(counts.values()) == {0} and len(counts) == len(__models__)
     assert await snapshot(empty_database_url) == first
     assert await pending(empty_database_url) == []

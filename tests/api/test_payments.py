@@ -8,7 +8,8 @@ PAYMENTS = """query($first: Int!, $after: String, $filter: PaymentFilter) {
   payments(first: $first, after: $after, filter: $filter) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { id month monthLabel paidOn amountCents amount tenant { lastName } } }
+    edges { node { id month monthLabel paidOn amountCents amount
+                   tenant { lastName declarationState } } }
   }
 }"""
 
@@ -32,6 +33,8 @@ async def test_the_administrator_pages_through_every_payment(api):
     assert months == sorted(months)
     brisson = next(n for n in nodes if n["tenant"]["lastName"] == "BRISSON")
     assert (brisson["amountCents"], brisson["amount"]) == (21000, "210,00 €")
+    states = {n["tenant"]["lastName"]: n["tenant"]["declarationState"] for n in nodes}
+    assert states["BEAUVOIS"] == states["DUPONT"] == "TRANSMIS" and states["BRISSON"] == "NON_SAISI"
     assert brisson["monthLabel"] == f"{brisson['month'][5:7]}/{brisson['month'][:4]}"
 
 
@@ -53,10 +56,9 @@ async def test_a_group_member_sees_only_the_payments_of_its_tenants(api):
     nodes = await all_pages(api, token)
     assert {n["tenant"]["lastName"] for n in nodes} == {"BEAUVOIS", "BRISSON", "COUTURE", "MILOME"}
     assert len(nodes) == 24
-    data = await api.ok(
-        PAYMENTS, {"first": 10, "filter": {"tenantId": await tenant_id("DUPONT")}}, token
-    )
-    assert data["payments"]["totalCount"] == 0 and data["payments"]["edges"] == []
+    for tenant in (await tenant_id("DUPONT"), "999999"):
+        error = await api.error(PAYMENTS, {"first": 10, "filter": {"tenantId": tenant}}, token)
+        assert error["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_page_size_is_bounded(api):
