@@ -17,7 +17,7 @@ from graphql import (
 from bailleurs.agency import create_agent
 from models import AuditEvent, CasbinRule
 from schema import build_schema
-from schema.permissions import FirstLoginSession, Public, UserSession
+from schema.permissions import FirstLoginSession, Public
 
 AUDIT_FIELDS = {
     "policies": "query($o: ID!) { policies(organisationId: $o) { model } }",
@@ -104,7 +104,7 @@ def _mutations(settings, known: dict) -> list[tuple[str, str, dict]]:
     open_to_all = {
         converter.get_graphql_name(f)
         for f in schema.mutation.__strawberry_definition__.fields
-        if {Public, FirstLoginSession, UserSession} & set(f.permission_classes)
+        if {Public, FirstLoginSession} & set(f.permission_classes)
     }
     calls = []
     for name, field in schema._schema.mutation_type.fields.items():
