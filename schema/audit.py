@@ -27,12 +27,10 @@ from schema.audit_types import (
 from schema.common import (
     Action,
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
+    connection_of,
     decode_cursor,
     decode_id,
-    encode_cursor,
 )
 from schema.permissions import MayAudit
 
@@ -133,17 +131,7 @@ class AuditQuery:
         check_page_size(first, info.context.settings.max_page_size)
         f = (filter or AuditEventFilter()).to_filter()
         page = await audit_trail.list_events(first, decode_cursor(after) if after else None, f)
-        edges = [
-            Edge(cursor=encode_cursor(k), node=AuditEvent.from_row(r))
-            for r, k in zip(page.rows, page.keys, strict=True)
-        ]
-        return Connection(
-            edges=edges,
-            total_count=page.total,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
         description="Recalcule les empreintes du journal et signale le premier maillon rompu. "

@@ -53,11 +53,11 @@ class Connection(Generic[T]):
     )
 
 
-def connection_of(page: Any, to_node: Any) -> Connection:
-    """A Relay connection from a keyset page (resolvers.pagination.Page)."""
+def connection_of(page: Any, nodes: list[Any]) -> Connection:
+    """A Relay connection from a keyset page (resolvers.pagination.Page) and its rows' nodes."""
     edges = [
-        Edge(cursor=encode_cursor(key), node=to_node(row))
-        for row, key in zip(page.rows, page.keys, strict=True)
+        Edge(cursor=encode_cursor(key), node=node)
+        for node, key in zip(nodes, page.keys, strict=True)
     ]
     return Connection(
         edges=edges,

@@ -54,7 +54,7 @@ class HabilitationQuery:
     async def users(self, info: strawberry.Info, first: int = 50, after: str | None = None) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
         page = await resolve.list_users(info.context, first, decode_cursor(after) if after else None)
-        return connection_of(page, User.from_row)
+        return connection_of(page, [User.from_row(r) for r in page.rows])
 
 
 @strawberry.type

@@ -12,12 +12,10 @@ from resolvers import payments as resolve
 from resolvers.tenants import get_tenant
 from schema.common import (
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
+    connection_of,
     decode_cursor,
     decode_id,
-    encode_cursor,
 )
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 from schema.tenant_nodes import tenant_nodes
@@ -91,14 +89,5 @@ class PaymentQuery:
             to_month=f.to_month,
         )
         tenants = await tenant_nodes(ctx, [row.tenant for row in page.rows])
-        edges = [
-            Edge(cursor=encode_cursor(key), node=Payment.from_row(row, tenant))
-            for row, key, tenant in zip(page.rows, page.keys, tenants, strict=True)
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total,
-        )
+        nodes = [Payment.from_row(r, t) for r, t in zip(page.rows, tenants, strict=True)]
+        return connection_of(page, nodes)

@@ -108,7 +108,7 @@ def tenant_connection(
     page, year: int, states: dict[int, DeclarationState]
 ) -> Connection[Tenant]:
     none = DeclarationState.NON_SAISI
-    return connection_of(page, lambda row: Tenant.from_row(row, year, states.get(row.id, none)))
+    return connection_of(page, [Tenant.from_row(r, year, states.get(r.id, none)) for r in page.rows])
 
 
 @strawberry.type
