@@ -43,18 +43,18 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
 
     schema = build_schema(settings)
 
-    async def make_context(request: Request, *, cookie_reads: bool = False) -> Context:
-        """`cookie_reads`: a read-only download (a receipt opened from a link) may use the
-        session cookie without the CSRF header: it changes nothing and the cookie is
-        SameSite=strict. Everything else sent with the cookie needs the header."""
+    async def make_context(request: Request) -> Context:
+        """A request sent with the session cookie needs the CSRF header unless it is safe:
+        GET only serves queries, receipts and exports (it changes nothing) and the cookie is
+        SameSite=strict."""
         principal = None
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             principal = await resolve_session(settings, auth[7:].strip())
         elif cookie := request.cookies.get(COOKIE_NAME):
-            csrf = request.headers.get("x-csrf-token") if request.method == "POST" else cookie
             principal = await resolve_session(
-                settings, cookie, csrf, via_cookie=True, csrf_required=not cookie_reads
+                settings, cookie, request.headers.get("x-csrf-token"), via_cookie=True,
+                csrf_required=request.method not in ("GET", "HEAD"),
             )
         return Context(
             request=request,
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
     async def receipt(request: Request) -> Response:
         from bailleurs.receipts import receipt_response
 
-        context = await make_context(request, cookie_reads=True)
+        context = await make_context(request)
         return await receipt_response(context, request.path_params["declaration_id"])
 
     async def export(request: Request) -> Response:
