@@ -146,6 +146,9 @@ class Oracle:
                 user, enforcer, domain)) or (other.organisation_id == user.organisation_id and
                                              self._may(user, enforcer, domain, Act.MANAGE,
                                                        user.organisation_id, ANY, ANY))
+        if kind in AUDIT_ONLY:
+            return user is not None and user.organisation_id is None and enforcer.enforce(
+                user_subject(user.id), AGENCY_DOMAIN, ANY, ANY, Act.AUDIT.value)
         if kind == "HabilitationGroup":
             row = await HabilitationGroup.get_or_none(id=pk)
             return row is not None and user is not None and (
@@ -171,11 +174,18 @@ class Oracle:
                    for a in (Act.AUDIT, Act.REPLACE_ADMIN))
 
 
+# Types only the audit hands out, to the agency's auditors.
+AUDIT_ONLY = {"AuditedUser", "AuditEvent", "AccessStep"}
 # GraphQL type name -> model hanging on a tenant (readable by whoever may read the tenant).
 TENANT_OWNED = {
     "RentDeclaration": RentDeclaration, "ChangeDeclaration": ChangeDeclaration,
     "UnpaidRentReport": UnpaidRentReport, "Payment": Payment,
 }
+
+
+# Every type name `_allowed` has a rule for.
+RULED = {"Tenant", "Housing", "User", "HabilitationGroup", "Organisation",
+         *TENANT_OWNED, *AUDIT_ONLY}
 
 
 async def _housing_of(kind: str, pk: int) -> Housing | None:
