@@ -9,9 +9,9 @@ change and its audit event commit or roll back together. Filtered loading takes 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from casbin.persist.adapters.asyncio import AsyncAdapter
-from tortoise.expressions import Q
 
 from models import CasbinRule
 
@@ -49,6 +49,20 @@ def _trimmed(values: list[str]) -> list[str]:
     return values
 
 
+@cache
+def _filtered_sql(dialect: str, domains: int) -> str:
+    """The lines of `domains` domains, in insertion order; each domain is one bound parameter."""
+    mark = "$" if dialect == "postgres" else "?"  # numbered: each list below reuses them
+    marks = [f"{mark}{i}" for i in range(1, domains + 1)]
+    listed = ", ".join(marks)
+    where = " OR ".join(
+        f"(ptype = '{ptype}' AND {column} IN ({listed}))"
+        for ptype, column in _DOMAIN_COLUMN.items()
+    )
+    table = CasbinRule._meta.db_table
+    return f"SELECT ptype, {', '.join(_COLUMNS)} FROM {table} WHERE {where} ORDER BY id"
+
+
 class TortoiseAdapter(AsyncAdapter):
     def __init__(self) -> None:
         self._filtered = False
@@ -62,11 +76,11 @@ class TortoiseAdapter(AsyncAdapter):
         self._filtered = False
 
     async def load_filtered_policy(self, model, filter: DomainFilter) -> None:  # noqa: A002
-        condition = Q()
-        for ptype, column in _DOMAIN_COLUMN.items():
-            condition |= Q(ptype=ptype, **{f"{column}__in": list(filter.domains)})
-        # Plain tuples, not model objects: this runs on the first request of every organisation.
-        rows = await CasbinRule.filter(condition).order_by("id").values_list("ptype", *_COLUMNS)
+        # Fixed SQL, not a queryset: this runs on the first request of every organisation, where
+        # building the query cost more than running it (and asyncpg reuses the prepared statement).
+        db = CasbinRule._meta.db
+        sql = _filtered_sql(db.capabilities.dialect, len(filter.domains))
+        _, rows = await db.execute_query(sql, list(filter.domains))
         for row in rows:
             load_policy_array(_trimmed(list(row)), model)
         self._filtered = True
