@@ -40,8 +40,14 @@ class NewUser:
     group_ids: list[int]
 
 
-async def _state(enforcer, user: User) -> dict:
-    """The full habilitation state of a user, as audit events record it."""
+async def habilitation_state(enforcer, user: User) -> dict:
+    """The full habilitation state of a user, as audit events record it.
+
+    `{"roles": [...], "groups": [group ids], "status": ..., "closing_date": ...}`, read through
+    `enforcer` (pass the private enforcer of the current `policy_change`, so that the state seen
+    inside the transaction includes its own changes). Habilitation audit events on a user store
+    this shape as before/after: it is the one definition of the state, shared by every change.
+    """
     domain = org_domain(user.organisation_id)
     names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
     return {
@@ -155,12 +161,14 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             await enforcer.add_role_for_user_in_domain(user_subject(user.id), group_subject(group.id), domain)
         await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
-        await _record(ctx, enforcer, "user_created", user, None, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_created", user, None)
     ctx.services.mail_queued.set()
     return user
 
 
-async def _record(ctx: Context, enforcer, action: str, user: User, before, after) -> None:
+async def _record(ctx: Context, enforcer, action: str, user: User, before: dict | None) -> None:
+    """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
+    after = await habilitation_state(enforcer, user)
     await audit_log.record(
         action, actor_id=ctx.principal.user_id, actor_label=await _actor_label(ctx),
         organisation_id=user.organisation_id, target_type="user", target_id=user.id,
@@ -179,13 +187,13 @@ async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> U
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         subject = user_subject(user.id)
         for current in before["groups"]:
             await enforcer.delete_roles_for_user_in_domain(subject, group_subject(current), domain)
         for group in groups:
             await enforcer.add_role_for_user_in_domain(subject, group_subject(group.id), domain)
-        await _record(ctx, enforcer, "user_groups_set", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_groups_set", user, before)
     return user
 
 
@@ -193,7 +201,7 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
     user = await _user_in_org(ctx, user_id)
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
             raise Conflict("L'administrateur a déjà tous les droits de gestion.")
         subject = user_subject(user.id)
@@ -201,7 +209,7 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
             await enforcer.add_role_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
         else:
             await enforcer.delete_roles_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
-        await _record(ctx, enforcer, "habilitation_manager_set", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "habilitation_manager_set", user, before)
     return user
 
 
@@ -210,14 +218,14 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
             raise Conflict("L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer.")
         user.closing_date = closing_date
         if closing_date <= today():
             user.status = UserStatus.CLOSED
         await user.save(update_fields=["closing_date", "status"])
-        await _record(ctx, enforcer, "user_closed", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_closed", user, before)
     if user.status == UserStatus.CLOSED:
         await revoke_sessions(user.id)
     return user
