@@ -72,7 +72,9 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
         role = Role.ADMINISTRATEUR if Role.ADMINISTRATEUR.value in roles else Role.RESPONSABLE
         grant = await AuditEvent.filter(
             target_type="user", target_id=str(user_id),
-            action__in=["habilitation_manager_set", "organisation_activated", "administrator_replaced"],
+            action__in=[
+                "habilitation_manager_set", "organisation_activated", "administrator_replaced"
+            ],
         ).order_by("-id").first()
         chain.append({"user": user_id, "role": role.value,
                       "grantedBy": grant.actor_id if grant else None,
@@ -91,7 +93,9 @@ async def _user_in_org(ctx: Context, user_id: int) -> User:
 
 async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[HabilitationGroup]:
     unique = sorted(set(group_ids))
-    groups = await HabilitationGroup.filter(id__in=unique, organisation_id=ctx.principal.organisation_id)
+    groups = await HabilitationGroup.filter(
+        id__in=unique, organisation_id=ctx.principal.organisation_id
+    )
     if len(groups) != len(unique):
         raise NotFound("Groupe d'habilitation introuvable.")
     return groups
@@ -99,7 +103,9 @@ async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[Habilitatio
 
 async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
     """A responsable may not act on the administrateur or on another responsable."""
-    roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(target.id), org_domain(target.organisation_id)))
+    roles = set(await enforcer.get_roles_for_user_in_domain(
+        user_subject(target.id), org_domain(target.organisation_id)
+    ))
     if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
         raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
 
@@ -158,7 +164,9 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             created_by_id=ctx.principal.user_id,
         )
         for group in groups:
-            await enforcer.add_role_for_user_in_domain(user_subject(user.id), group_subject(group.id), domain)
+            await enforcer.add_role_for_user_in_domain(
+                user_subject(user.id), group_subject(group.id), domain
+            )
         await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
         await _record(ctx, enforcer, "user_created", user, None)
@@ -220,7 +228,9 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
         await _ensure_may_touch(ctx, enforcer, user)
         before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
-            raise Conflict("L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer.")
+            raise Conflict(
+                "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
+            )
         user.closing_date = closing_date
         if closing_date <= today():
             user.status = UserStatus.CLOSED
@@ -237,4 +247,5 @@ async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]
 
 
 async def organisation_groups(ctx: Context) -> list[HabilitationGroup]:
-    return await HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id).order_by("name")
+    query = HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id)
+    return await query.order_by("name")
