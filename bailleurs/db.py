@@ -27,7 +27,16 @@ def _connection(database_url: str, settings: Settings | None) -> str | dict[str,
     credentials.setdefault("timeout", settings.db_connect_timeout_seconds)
     credentials.setdefault("command_timeout", settings.db_command_timeout_seconds)
     credentials.setdefault("maxsize", settings.db_pool_size)
+    credentials.setdefault("reset", _keep_session)
     return config
+
+
+async def _keep_session(connection) -> None:  # noqa: ANN001 - asyncpg.Connection
+    """Skip asyncpg's reset query on release, a second round trip after every pooled query.
+
+    Nothing here leaves session state on a pooled connection: advisory locks are transaction
+    scoped, LISTEN has a connection of its own, nothing SETs. asyncpg still rolls back a
+    transaction left open before calling this."""
 
 
 def tortoise_config(database_url: str, settings: Settings | None = None) -> dict[str, Any]:
