@@ -54,7 +54,8 @@ async def _import(path: Path) -> int:
     try:
         data = parse(path.read_text(encoding="utf-8"))
     except ImportError_ as exc:
-        print(f"Import refusé, rien n'a été importé ({len(exc.problems)} erreur(s)) :", file=sys.stderr)
+        print(f"Import refusé, rien n'a été importé ({len(exc.problems)} erreur(s)) :",
+              file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2

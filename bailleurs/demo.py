@@ -85,7 +85,8 @@ def demo_data(today: date | None = None) -> dict:
         }
 
     return {"organisations": [
-        organisation("LES OLIVIERS", "OLIVIERS140001", olivier_tenants, "gestion@lesoliviers.example"),
+        organisation("LES OLIVIERS", "OLIVIERS140001", olivier_tenants,
+                     "gestion@lesoliviers.example"),
         organisation("HABITAT DU SUD", "HABSUD00000971", sud, "contact@habitatdusud.example"),
     ]}
 
@@ -107,26 +108,37 @@ async def load_demo(settings: Settings | None = None) -> None:
         olivier = await Organisation.get(user_number="OLIVIERS140001")
         sud = await Organisation.get(user_number="HABSUD00000971")
         await Organisation.filter(id=sud.id).update(
-            initial_identifier=SUD_LETTER[0], initial_password_hash=hash_password(settings, SUD_LETTER[1])
+            initial_identifier=SUD_LETTER[0],
+            initial_password_hash=hash_password(settings, SUD_LETTER[1]),
         )
         admin = await _user(settings, "OLIVIERS.ADMIN", olivier.id, last_name="MARTIN",
                             first_name="CLAIRE", email="claire.martin@lesoliviers.example")
         agent = await _user(settings, "OLIVIERS.AGENT", olivier.id, last_name="LEROY",
-                            first_name="HUGO", email="hugo.leroy@lesoliviers.example", created_by=admin)
+                            first_name="HUGO", email="hugo.leroy@lesoliviers.example",
+                            created_by=admin)
         await Organisation.filter(id=olivier.id).update(
             administrator_id=admin.id, activated_at=now(), initial_password_hash=None
         )
         domain = org_domain(olivier.id)
         enforcer = await load_enforcer(domain)
-        await enforcer.add_role_for_user_in_domain(user_subject(admin.id), Role.ADMINISTRATEUR, domain)
-        group = await HabilitationGroup.get(organisation_id=olivier.id, name="Logements conventionnés – 14")
-        await enforcer.add_role_for_user_in_domain(user_subject(agent.id), f"grp:{group.id}", domain)
+        await enforcer.add_role_for_user_in_domain(
+            user_subject(admin.id), Role.ADMINISTRATEUR, domain
+        )
+        group = await HabilitationGroup.get(
+            organisation_id=olivier.id, name="Logements conventionnés – 14"
+        )
+        await enforcer.add_role_for_user_in_domain(
+            user_subject(agent.id), f"grp:{group.id}", domain
+        )
         agency = await load_enforcer(AGENCY_DOMAIN)
         await agency.add_policies(agency_role_rules())
-        for identifier, role in (("CAF.AUDIT", AgencyRole.AUDITEUR), ("CAF.AGENT", AgencyRole.AGENT_CAF)):
+        agency_logins = (("CAF.AUDIT", AgencyRole.AUDITEUR), ("CAF.AGENT", AgencyRole.AGENT_CAF))
+        for identifier, role in agency_logins:
             user = await _user(settings, identifier, None, agency_role=role,
                                last_name="CAF", first_name=role.value)
-            await agency.add_role_for_user_in_domain(user_subject(user.id), role.value, AGENCY_DOMAIN)
+            await agency.add_role_for_user_in_domain(
+                user_subject(user.id), role.value, AGENCY_DOMAIN
+            )
         # The guide's table: BEAUVOIS and DUPONT already transmitted this campaign.
         for number in ("467060", "21083"):
             tenant = await Tenant.get(allocataire_number=number)

@@ -112,8 +112,8 @@ async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
             )
             # Auditors rebuild past habilitations from the trail: a group exists from this event.
             await audit_log.record(
-                "group_created", actor_id=None, actor_label="import", organisation_id=organisation.id,
-                target_type="group", target_id=group.id,
+                "group_created", actor_id=None, actor_label="import",
+                organisation_id=organisation.id, target_type="group", target_id=group.id,
                 after={"name": name, "housing_type": housing_type.value, "zones": [dept]},
             )
 

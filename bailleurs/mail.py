@@ -77,7 +77,8 @@ async def send_due(settings: Settings, limit: int = 50) -> int:
     """Send what is due; returns how many were sent."""
     moment = now()
     due = await OutboxMail.filter(
-        Q(claimed_until=None) | Q(claimed_until__lt=moment), sent_at=None, next_attempt_at__lte=moment
+        Q(claimed_until=None) | Q(claimed_until__lt=moment),
+        sent_at=None, next_attempt_at__lte=moment,
     ).order_by("id").limit(limit)
     sent = 0
     for mail in due:
@@ -85,7 +86,7 @@ async def send_due(settings: Settings, limit: int = 50) -> int:
             continue
         try:
             await _deliver(settings, mail)
-        except (OSError, aiosmtplib.SMTPException, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, aiosmtplib.SMTPException) as exc:
             delay = min(settings.mail_retry_base_seconds * 2**mail.attempts, MAX_BACKOFF_SECONDS)
             await OutboxMail.filter(id=mail.id).update(
                 attempts=mail.attempts + 1,
@@ -93,7 +94,9 @@ async def send_due(settings: Settings, limit: int = 50) -> int:
                 claimed_until=None,
                 last_error=type(exc).__name__,
             )
-            log.warning("mail delivery failed", extra={"mail_id": mail.id, "error": type(exc).__name__})
+            log.warning(
+                "mail delivery failed", extra={"mail_id": mail.id, "error": type(exc).__name__}
+            )
             continue
         await OutboxMail.filter(id=mail.id).update(
             sent_at=now(), attempts=mail.attempts + 1, claimed_until=None

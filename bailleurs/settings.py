@@ -35,7 +35,9 @@ class Settings:
     )
     smtp_url: str | None = field(default_factory=lambda: os.environ.get("SMTP_URL") or None)
     mail_from: str = field(
-        default_factory=lambda: os.environ.get("MAIL_FROM", "Offre Bailleurs <ne-pas-repondre@caf.fr>")
+        default_factory=lambda: os.environ.get(
+            "MAIL_FROM", "Offre Bailleurs <ne-pas-repondre@caf.fr>"
+        )
     )
     secret: str = field(
         default_factory=lambda: os.environ.get("BAILLEURS_SECRET") or secrets.token_urlsafe(32)
@@ -74,8 +76,12 @@ class Settings:
     reset_requests_per_ip_hour: int = field(
         default_factory=lambda: _int("RESET_REQUESTS_PER_IP_HOUR", 30)
     )
-    argon2_time_cost: int = field(default_factory=lambda: _int("ARGON2_TIME_COST", ARGON2_TIME_COST))
-    argon2_memory_kib: int = field(default_factory=lambda: _int("ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB))
+    argon2_time_cost: int = field(
+        default_factory=lambda: _int("ARGON2_TIME_COST", ARGON2_TIME_COST)
+    )
+    argon2_memory_kib: int = field(
+        default_factory=lambda: _int("ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB)
+    )
     # Rent campaign and domain rules
     campaign_year: int = field(
         default_factory=lambda: _int("CAMPAIGN_YEAR", _current_campaign_year())
@@ -85,7 +91,9 @@ class Settings:
     rent_max_cents: int = field(default_factory=lambda: _int("RENT_MAX_CENTS", 300_000))
     # Unpaid rent is constituted at this many months of the tenant's share (CCH R824-1).
     unpaid_threshold_months: int = field(default_factory=lambda: _int("UNPAID_THRESHOLD_MONTHS", 2))
-    non_decency_hold_months: int = field(default_factory=lambda: _int("NON_DECENCY_HOLD_MONTHS", 18))
+    non_decency_hold_months: int = field(
+        default_factory=lambda: _int("NON_DECENCY_HOLD_MONTHS", 18)
+    )
     unpaid_report_months: int = field(default_factory=lambda: _int("UNPAID_REPORT_MONTHS", 2))
     max_co_tenants: int = field(default_factory=lambda: _int("MAX_CO_TENANTS", 20))
     departure_notice_days: int = field(default_factory=lambda: _int("DEPARTURE_NOTICE_DAYS", 31))

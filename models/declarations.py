@@ -12,7 +12,9 @@ class RentDeclaration(Model):
         "models.Tenant", related_name="rent_declarations", on_delete=fields.RESTRICT
     )
     year = fields.IntField()
-    state = fields.CharEnumField(DeclarationState, max_length=12, default=DeclarationState.BROUILLON)
+    state = fields.CharEnumField(
+        DeclarationState, max_length=12, default=DeclarationState.BROUILLON
+    )
     # 1. gestion du logement
     still_manager = fields.BooleanField(null=True)
     management_end_date = fields.DateField(null=True)
@@ -31,8 +33,12 @@ class RentDeclaration(Model):
     unpaid_amount_cents = fields.IntField(null=True)
     unpaid_since = fields.DateField(null=True)
     reference = fields.CharField(max_length=32, null=True, unique=True)
-    created_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
-    validated_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    validated_by = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     transmitted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -56,7 +62,9 @@ class ChangeDeclaration(Model):
     co_tenant_count = fields.IntField(null=True)
     comment = fields.TextField(null=True)
     late = fields.BooleanField(default=False)
-    created_by = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -79,7 +87,9 @@ class UnpaidRentReport(Model):
     threshold_cents = fields.IntField()
     constituted = fields.BooleanField()
     report_deadline = fields.DateField(null=True)
-    created_by = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

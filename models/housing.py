@@ -33,7 +33,9 @@ class Housing(Model):
 class Tenant(Model):
 
     id = fields.IntField(primary_key=True)
-    housing = fields.ForeignKeyField("models.Housing", related_name="tenants", on_delete=fields.RESTRICT)
+    housing = fields.ForeignKeyField(
+        "models.Housing", related_name="tenants", on_delete=fields.RESTRICT
+    )
     allocataire_number = fields.CharField(
         max_length=7, unique=True, validators=[validate_allocataire_number]
     )
@@ -54,7 +56,9 @@ class Tenant(Model):
 class Payment(Model):
 
     id = fields.IntField(primary_key=True)
-    tenant = fields.ForeignKeyField("models.Tenant", related_name="payments", on_delete=fields.RESTRICT)
+    tenant = fields.ForeignKeyField(
+        "models.Tenant", related_name="payments", on_delete=fields.RESTRICT
+    )
     month = fields.DateField()  # first day of the month of entitlement
     paid_on = fields.DateField()
     amount_cents = fields.IntField()

@@ -9,9 +9,13 @@ class AuditEvent(Model):
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
-    actor = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     actor_label = fields.CharField(max_length=120)
-    organisation = fields.ForeignKeyField("models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT)
+    organisation = fields.ForeignKeyField(
+        "models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     action = fields.CharField(max_length=60)
     target_type = fields.CharField(max_length=40)
     target_id = fields.CharField(max_length=40, null=True)
@@ -54,9 +58,13 @@ class Session(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     csrf_token = fields.CharField(max_length=64)
-    user = fields.ForeignKeyField("models.User", related_name="sessions", null=True, on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
     # Set for the organisation's first login, before any user exists.
-    organisation = fields.ForeignKeyField("models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT)
+    organisation = fields.ForeignKeyField(
+        "models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     restricted = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()

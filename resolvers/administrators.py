@@ -7,7 +7,7 @@ from policies.vocabulary import Role, org_domain, parse_id, user_subject
 from resolvers import account_mails, audit_log
 from resolvers.context import Context
 from resolvers.errors import Conflict, NotFound
-from resolvers.habilitations import _state as habilitation_state  # one definition of "state"
+from resolvers.habilitations import habilitation_state
 from resolvers.outbox import queue_mail, wake_sender
 from resolvers.policy_changes import policy_change
 from resolvers.sessions import user_may_work

@@ -62,7 +62,9 @@ async def record(
     prev = last.digest if last else GENESIS
     at = now()
     # Round-trip through JSON so the digest is computed on what the database will return.
-    before, after, delegation = (json.loads(json.dumps(v, default=str)) for v in (before, after, delegation))
+    before, after, delegation = (
+        json.loads(json.dumps(v, default=str)) for v in (before, after, delegation)
+    )
     target = None if target_id is None else str(target_id)
     return await AuditEvent.create(
         at=at,

@@ -40,8 +40,14 @@ class NewUser:
     group_ids: list[int]
 
 
-async def _state(enforcer, user: User) -> dict:
-    """The full habilitation state of a user, as audit events record it."""
+async def habilitation_state(enforcer, user: User) -> dict:
+    """The full habilitation state of a user, as audit events record it.
+
+    `{"roles": [...], "groups": [group ids], "status": ..., "closing_date": ...}`, read through
+    `enforcer` (pass the private enforcer of the current `policy_change`, so that the state seen
+    inside the transaction includes its own changes). Habilitation audit events on a user store
+    this shape as before/after: it is the one definition of the state, shared by every change.
+    """
     domain = org_domain(user.organisation_id)
     names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
     return {
@@ -66,7 +72,9 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
         role = Role.ADMINISTRATEUR if Role.ADMINISTRATEUR.value in roles else Role.RESPONSABLE
         grant = await AuditEvent.filter(
             target_type="user", target_id=str(user_id),
-            action__in=["habilitation_manager_set", "organisation_activated", "administrator_replaced"],
+            action__in=[
+                "habilitation_manager_set", "organisation_activated", "administrator_replaced"
+            ],
         ).order_by("-id").first()
         chain.append({"user": user_id, "role": role.value,
                       "grantedBy": grant.actor_id if grant else None,
@@ -85,7 +93,9 @@ async def _user_in_org(ctx: Context, user_id: int) -> User:
 
 async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[HabilitationGroup]:
     unique = sorted(set(group_ids))
-    groups = await HabilitationGroup.filter(id__in=unique, organisation_id=ctx.principal.organisation_id)
+    groups = await HabilitationGroup.filter(
+        id__in=unique, organisation_id=ctx.principal.organisation_id
+    )
     if len(groups) != len(unique):
         raise NotFound("Groupe d'habilitation introuvable.")
     return groups
@@ -93,7 +103,9 @@ async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[Habilitatio
 
 async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
     """A responsable may not act on the administrateur or on another responsable."""
-    roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(target.id), org_domain(target.organisation_id)))
+    roles = set(await enforcer.get_roles_for_user_in_domain(
+        user_subject(target.id), org_domain(target.organisation_id)
+    ))
     if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
         raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
 
@@ -152,15 +164,19 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             created_by_id=ctx.principal.user_id,
         )
         for group in groups:
-            await enforcer.add_role_for_user_in_domain(user_subject(user.id), group_subject(group.id), domain)
+            await enforcer.add_role_for_user_in_domain(
+                user_subject(user.id), group_subject(group.id), domain
+            )
         await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
-        await _record(ctx, enforcer, "user_created", user, None, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_created", user, None)
     ctx.services.mail_queued.set()
     return user
 
 
-async def _record(ctx: Context, enforcer, action: str, user: User, before, after) -> None:
+async def _record(ctx: Context, enforcer, action: str, user: User, before: dict | None) -> None:
+    """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
+    after = await habilitation_state(enforcer, user)
     await audit_log.record(
         action, actor_id=ctx.principal.user_id, actor_label=await _actor_label(ctx),
         organisation_id=user.organisation_id, target_type="user", target_id=user.id,
@@ -179,13 +195,13 @@ async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> U
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         subject = user_subject(user.id)
         for current in before["groups"]:
             await enforcer.delete_roles_for_user_in_domain(subject, group_subject(current), domain)
         for group in groups:
             await enforcer.add_role_for_user_in_domain(subject, group_subject(group.id), domain)
-        await _record(ctx, enforcer, "user_groups_set", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_groups_set", user, before)
     return user
 
 
@@ -193,7 +209,7 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
     user = await _user_in_org(ctx, user_id)
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
             raise Conflict("L'administrateur a déjà tous les droits de gestion.")
         subject = user_subject(user.id)
@@ -201,7 +217,7 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
             await enforcer.add_role_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
         else:
             await enforcer.delete_roles_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
-        await _record(ctx, enforcer, "habilitation_manager_set", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "habilitation_manager_set", user, before)
     return user
 
 
@@ -210,14 +226,16 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
     domain = org_domain(user.organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
-        before = await _state(enforcer, user)
+        before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
-            raise Conflict("L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer.")
+            raise Conflict(
+                "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
+            )
         user.closing_date = closing_date
         if closing_date <= today():
             user.status = UserStatus.CLOSED
         await user.save(update_fields=["closing_date", "status"])
-        await _record(ctx, enforcer, "user_closed", user, before, await _state(enforcer, user))
+        await _record(ctx, enforcer, "user_closed", user, before)
     if user.status == UserStatus.CLOSED:
         await revoke_sessions(user.id)
     return user
@@ -229,4 +247,5 @@ async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]
 
 
 async def organisation_groups(ctx: Context) -> list[HabilitationGroup]:
-    return await HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id).order_by("name")
+    query = HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id)
+    return await query.order_by("name")

@@ -41,7 +41,8 @@ def _decoy(time_cost: int, memory_kib: int) -> str:
 
 
 def burn_time(settings: Settings, password: str) -> None:
-    verify_password(settings, _decoy(settings.argon2_time_cost, settings.argon2_memory_kib), password)
+    decoy = _decoy(settings.argon2_time_cost, settings.argon2_memory_kib)
+    verify_password(settings, decoy, password)
 
 
 # argon2 takes ~0.15 s at the default cost and releases the GIL: run it in a worker thread so
@@ -92,4 +93,5 @@ def generate_password(length: int = 16) -> str:
 
 
 def generate_identifier(prefix: str = "U") -> str:
-    return prefix + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9))
+    alphabet = string.ascii_uppercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(9))

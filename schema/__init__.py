@@ -28,7 +28,9 @@ from schema.tenants import TenantQuery
 
 @strawberry.type
 class HealthQuery:
-    @strawberry.field(description="Toujours « ok » quand le service répond.", permission_classes=[Public])
+    @strawberry.field(
+        description="Toujours « ok » quand le service répond.", permission_classes=[Public]
+    )
     def health(self) -> str:
         return "ok"
 

@@ -20,18 +20,26 @@ from schema.common import (
 from schema.permissions import Authenticated, MayDelegate, MayManage
 
 
-@strawberry.input(description="Création d'un utilisateur partenaire (écran « Créer un utilisateur »).")
+@strawberry.input(
+    description="Création d'un utilisateur partenaire (écran « Créer un utilisateur »)."
+)
 class CreateUserInput:
     last_name: str = strawberry.field(description="Nom.")
     first_name: str = strawberry.field(description="Prénom.")
     email: str = strawberry.field(description="Adresse mail.")
     email_confirmation: str = strawberry.field(description="Confirmation de l'adresse mail.")
     phone: str | None = strawberry.field(default=None, description="Téléphone.")
-    phone_confirmation: str | None = strawberry.field(default=None, description="Confirmation du téléphone.")
+    phone_confirmation: str | None = strawberry.field(
+        default=None, description="Confirmation du téléphone."
+    )
     opening_date: date | None = strawberry.field(default=None, description="Date d'ouverture.")
     closing_date: date | None = strawberry.field(default=None, description="Date de clôture.")
-    work_mode: WorkMode = strawberry.field(default=WorkModeEnum.SEDENTAIRE, description="Sédentaire ou itinérant.")
-    group_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="Groupes d'habilitation.")
+    work_mode: WorkMode = strawberry.field(
+        default=WorkModeEnum.SEDENTAIRE, description="Sédentaire ou itinérant."
+    )
+    group_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Groupes d'habilitation."
+    )
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
@@ -45,22 +53,31 @@ class HabilitationQuery:
         permission_classes=[Authenticated],
     )
     async def habilitation_groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
-        return [HabilitationGroup.from_row(g) for g in await resolve.organisation_groups(info.context)]
+        groups = await resolve.organisation_groups(info.context)
+        return [HabilitationGroup.from_row(g) for g in groups]
 
     @strawberry.field(
-        description="Les utilisateurs de l'organisation (administrateur et responsables d'habilitation).",
+        description=(
+            "Les utilisateurs de l'organisation (administrateur et responsables d'habilitation)."
+        ),
         permission_classes=[MayManage],
     )
-    async def users(self, info: strawberry.Info, first: int = 50, after: str | None = None) -> Connection[User]:
+    async def users(
+        self, info: strawberry.Info, first: int = 50, after: str | None = None
+    ) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
-        page = await resolve.list_users(info.context, first, decode_cursor(after) if after else None)
+        cursor = decode_cursor(after) if after else None
+        page = await resolve.list_users(info.context, first, cursor)
         return connection_of(page, [User.from_row(r) for r in page.rows])
 
 
 @strawberry.type
 class HabilitationMutation:
     @strawberry.mutation(
-        description="Créer un utilisateur ; il reçoit par courriel son identifiant et un mot de passe provisoire.",
+        description=(
+            "Créer un utilisateur ; il reçoit par courriel son identifiant "
+            "et un mot de passe provisoire."
+        ),
         permission_classes=[MayManage],
     )
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:  # noqa: A002
@@ -80,18 +97,27 @@ class HabilitationMutation:
     async def set_user_groups(
         self, info: strawberry.Info, user_id: strawberry.ID, group_ids: list[strawberry.ID]
     ) -> User:
-        return User.from_row(await resolve.set_user_groups(info.context, decode_id(user_id), _ids(group_ids)))
+        user = await resolve.set_user_groups(info.context, decode_id(user_id), _ids(group_ids))
+        return User.from_row(user)
 
     @strawberry.mutation(
-        description="Désigner (ou retirer) un responsable d'habilitation — administrateur seulement.",
+        description=(
+            "Désigner (ou retirer) un responsable d'habilitation — administrateur seulement."
+        ),
         permission_classes=[MayDelegate],
     )
-    async def set_habilitation_manager(self, info: strawberry.Info, user_id: strawberry.ID, enabled: bool) -> User:
-        return User.from_row(await resolve.set_habilitation_manager(info.context, decode_id(user_id), enabled))
+    async def set_habilitation_manager(
+        self, info: strawberry.Info, user_id: strawberry.ID, enabled: bool
+    ) -> User:
+        user = await resolve.set_habilitation_manager(info.context, decode_id(user_id), enabled)
+        return User.from_row(user)
 
     @strawberry.mutation(
         description="Clôturer l'accès d'un utilisateur à une date (aujourd'hui ou plus tard).",
         permission_classes=[MayManage],
     )
-    async def close_user(self, info: strawberry.Info, user_id: strawberry.ID, closing_date: date) -> User:
-        return User.from_row(await resolve.close_user(info.context, decode_id(user_id), closing_date))
+    async def close_user(
+        self, info: strawberry.Info, user_id: strawberry.ID, closing_date: date
+    ) -> User:
+        user = await resolve.close_user(info.context, decode_id(user_id), closing_date)
+        return User.from_row(user)

@@ -44,7 +44,9 @@ class Housing:
 
 
 @readable_by(VISIBLE_OBJECT)
-@strawberry.type(description="Locataire allocataire dont l'aide au logement est versée au bailleur.")
+@strawberry.type(
+    description="Locataire allocataire dont l'aide au logement est versée au bailleur."
+)
 class Tenant:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
     allocataire_number: str = strawberry.field(description="Numéro allocataire.")
@@ -108,7 +110,8 @@ def tenant_connection(
     page, year: int, states: dict[int, DeclarationState]
 ) -> Connection[Tenant]:
     none = DeclarationState.NON_SAISI
-    return connection_of(page, [Tenant.from_row(r, year, states.get(r.id, none)) for r in page.rows])
+    nodes = [Tenant.from_row(r, year, states.get(r.id, none)) for r in page.rows]
+    return connection_of(page, nodes)
 
 
 @strawberry.type

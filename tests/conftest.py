@@ -191,14 +191,16 @@ class Api:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         headers.update(kwargs.pop("headers", {}))
         response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers,
+            **kwargs,
         )
         # A login's Set-Cookie must not turn later anonymous requests into that user's: tests
         # that exercise cookie sessions pass their cookies explicitly.
         self.client.cookies.clear()
         return response
 
-    async def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    async def gql(self, query: str, variables: dict | None = None,
+                  token: str | None = None) -> dict:
         response = await self.post(query, variables, token)
         assert response.status_code == 200, response.text
         return response.json()
@@ -208,7 +210,8 @@ class Api:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def error(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    async def error(self, query: str, variables: dict | None = None,
+                    token: str | None = None) -> dict:
         body = await self.gql(query, variables, token)
         assert body.get("errors"), body
         return body["errors"][0]

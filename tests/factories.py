@@ -15,7 +15,9 @@ PASSWORD = "Motdepasse-Test-1"
 _numbers = itertools.count(1000)
 
 
-def organisation_data(name: str, housings: list[tuple[str, str, int]], number: str | None = None) -> dict:
+def organisation_data(
+    name: str, housings: list[tuple[str, str, int]], number: str | None = None
+) -> dict:
     """`housings`: (type, département, tenant count) per housing group."""
     n = next(_numbers)
     number = number or f"ORG{n:011d}"
@@ -62,7 +64,9 @@ async def make_user(api, organisation: Organisation | None, identifier: str, *,
         for role in roles:
             await enforcer.add_role_for_user_in_domain(user_subject(user.id), role.value, domain)
         for group in groups:
-            await enforcer.add_role_for_user_in_domain(user_subject(user.id), f"grp:{group.id}", domain)
+            await enforcer.add_role_for_user_in_domain(
+                user_subject(user.id), f"grp:{group.id}", domain
+            )
         api.services.registry.invalidate(domain)
     return user
 

@@ -6,17 +6,33 @@ import pytest
 
 from models import Organisation
 from policies.vocabulary import Role
-from tests.factories import PASSWORD, group, import_organisations, make_user, organisation_data, tenants_of
+from tests.conftest import LOGIN
+from tests.factories import (
+    PASSWORD,
+    group,
+    import_organisations,
+    make_user,
+    organisation_data,
+    tenants_of,
+)
 
 TENANT_IDS = "query { tenants(first: 100) { totalCount edges { node { id } } } }"
 TENANT = "query($id: ID!) { tenant(id: $id) { id allocataireNumber } }"
 CREATE_USER = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { id identifier status groups { id name } roles }
 }"""
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id groups { id } } }"""
-SET_MANAGER = """mutation($u: ID!, $on: Boolean!) { setHabilitationManager(userId: $u, enabled: $on) { id roles } }"""
-CLOSE_USER = """mutation($u: ID!, $d: Date!) { closeUser(userId: $u, closingDate: $d) { id status closingDate } }"""
-USERS = "query { users(first: 50) { totalCount edges { node { identifier roles groups { name } } } } }"
+SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
+  setUserGroups(userId: $u, groupIds: $g) { id groups { id } }
+}"""
+SET_MANAGER = """mutation($u: ID!, $on: Boolean!) {
+  setHabilitationManager(userId: $u, enabled: $on) { id roles }
+}"""
+CLOSE_USER = """mutation($u: ID!, $d: Date!) {
+  closeUser(userId: $u, closingDate: $d) { id status closingDate }
+}"""
+USERS = """query {
+  users(first: 50) { totalCount edges { node { identifier roles groups { name } } } }
+}"""
 GROUPS = "query { habilitationGroups { id name housingType zones } }"
 
 
@@ -45,7 +61,8 @@ async def world(api):
 
     def where(org, kind=None, dept=None):
         return {i for i, t in tenants.items() if t.housing.organisation_id == org.id
-                and kind in (None, t.housing.housing_type.value) and dept in (None, t.housing.departement)}
+                and kind in (None, t.housing.housing_type.value)
+                and dept in (None, t.housing.departement)}
 
     expected = {
         "admin": where(alpha),
@@ -57,7 +74,8 @@ async def world(api):
     }
     tokens = {name: await api.login(u.identifier, PASSWORD) for name, u in users.items()}
     return {"alpha": alpha, "beta": beta, "users": users, "tokens": tokens, "tenants": tenants,
-            "expected": expected, "groups": {"conv14": conv14, "priv14": priv14, "priv971": priv971}}
+            "expected": expected,
+            "groups": {"conv14": conv14, "priv14": priv14, "priv971": priv971}}
 
 
 async def test_each_user_lists_exactly_the_tenants_of_their_habilitations(api, world):
@@ -91,23 +109,28 @@ async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, wo
     conv14 = world["groups"]["conv14"]
     data = await api.ok(CREATE_USER, {"input": {
         "lastName": "NOUVEAU", "firstName": "Léa", "email": "lea@example.test",
-        "emailConfirmation": "lea@example.test", "phone": "0601020304", "phoneConfirmation": "0601020304",
+        "emailConfirmation": "lea@example.test",
+        "phone": "0601020304", "phoneConfirmation": "0601020304",
         "workMode": "ITINERANT", "groupIds": [str(conv14.id)]}}, world["tokens"]["admin"])
     created = data["createUser"]
-    assert created["status"] == "pending" and created["groups"] == [{"id": str(conv14.id), "name": conv14.name}]
+    assert created["status"] == "pending"
+    assert created["groups"] == [{"id": str(conv14.id), "name": conv14.name}]
     [mail] = await smtp.mailbox.wait_for(1)
     lines = mail.get_content().splitlines()
     assert f"Identifiant : {created['identifier']}" in lines
     password = next(line for line in lines if line.startswith("Mot de passe provisoire : "))
     password = password.removeprefix("Mot de passe provisoire : ")
-    login = await api.ok("""mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) {
-        token requiredActions } }""", {"i": created["identifier"], "p": password})
+    login = await api.ok("""mutation($i: String!, $p: String!) {
+        login(identifier: $i, password: $p) { token requiredActions } }""",
+                         {"i": created["identifier"], "p": password})
     assert login["login"]["requiredActions"] == [
         "COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
     restricted = login["login"]["token"]
-    assert (await api.error(TENANT_IDS, token=restricted))["extensions"]["code"] == "UNAUTHENTICATED"
-    done = await api.ok("""mutation($in: CompleteFirstLoginInput!) { completeFirstLogin(input: $in) {
-        token requiredActions } }""", {"in": {"lastName": "NOUVEAU", "firstName": "Léa",
+    error = await api.error(TENANT_IDS, token=restricted)
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    done = await api.ok("""mutation($in: CompleteFirstLoginInput!) {
+        completeFirstLogin(input: $in) { token requiredActions } }""",
+                        {"in": {"lastName": "NOUVEAU", "firstName": "Léa",
         "email": "lea@example.test", "newPassword": "Un-Nouveau-Secret-9", "acceptUsageRules": True,
         "acceptTerms": True}}, restricted)
     seen = await api.ok(TENANT_IDS, token=done["completeFirstLogin"]["token"])
@@ -120,25 +143,26 @@ async def test_create_user_names_every_problem(api, world):
         "phone": "01", "phoneConfirmation": "02", "openingDate": "2026-05-01",
         "closingDate": "2026-04-01"}}, world["tokens"]["admin"])
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert set(error["extensions"]["fields"]) == {"lastName", "email", "phoneConfirmation", "closingDate"}
+    assert set(error["extensions"]["fields"]) == {
+        "lastName", "email", "phoneConfirmation", "closingDate"}
 
 
 async def test_nobody_grants_a_group_of_another_organisation(api, world):
     beta_group = await group(world["beta"], "conventionne", "14")
-    error = await api.error(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(beta_group.id)]},
+    u3 = str(world["users"]["u3"].id)
+    error = await api.error(SET_GROUPS, {"u": u3, "g": [str(beta_group.id)]},
                             world["tokens"]["admin"])
     assert error["extensions"]["code"] == "NOT_FOUND"
-    error = await api.error(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": []},
-                            world["tokens"]["adminB"])
+    error = await api.error(SET_GROUPS, {"u": u3, "g": []}, world["tokens"]["adminB"])
     assert error["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_granting_a_group_opens_its_tenants_at_once(api, world):
-    priv14 = world["groups"]["priv14"]
-    await api.ok(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]}, world["tokens"]["resp"])
+    priv14, u3 = world["groups"]["priv14"], str(world["users"]["u3"].id)
+    await api.ok(SET_GROUPS, {"u": u3, "g": [str(priv14.id)]}, world["tokens"]["resp"])
     data = await api.ok(TENANT_IDS, token=world["tokens"]["u3"])
     assert {int(e["node"]["id"]) for e in data["tenants"]["edges"]} == world["expected"]["u2"]
-    await api.ok(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": []}, world["tokens"]["admin"])
+    await api.ok(SET_GROUPS, {"u": u3, "g": []}, world["tokens"]["admin"])
     assert (await api.ok(TENANT_IDS, token=world["tokens"]["u3"]))["tenants"]["totalCount"] == 0
 
 
@@ -155,25 +179,28 @@ async def test_only_the_administrator_names_responsables(api, world):
 async def test_a_responsable_touches_neither_the_administrator_nor_another_responsable(api, world):
     resp = world["tokens"]["resp"]
     for target in ("admin", "resp"):
-        error = await api.error(SET_GROUPS, {"u": str(world["users"][target].id), "g": []}, resp)
+        user_id = str(world["users"][target].id)
+        error = await api.error(SET_GROUPS, {"u": user_id, "g": []}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
-        error = await api.error(CLOSE_USER, {"u": str(world["users"][target].id), "d": "2026-01-01"}, resp)
+        error = await api.error(CLOSE_USER, {"u": user_id, "d": "2026-01-01"}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
 
 
 async def test_ordinary_users_cannot_administer(api, world):
-    for operation, variables in ((USERS, {}), (SET_GROUPS, {"u": str(world["users"]["u2"].id), "g": []}),
-                                 (SET_MANAGER, {"u": str(world["users"]["u2"].id), "on": True})):
+    u2 = str(world["users"]["u2"].id)
+    for operation, variables in ((USERS, {}), (SET_GROUPS, {"u": u2, "g": []}),
+                                 (SET_MANAGER, {"u": u2, "on": True})):
         error = await api.error(operation, variables, world["tokens"]["u1"])
         assert error["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_closing_a_user_ends_their_sessions(api, world):
     token = world["tokens"]["u1"]
-    data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": "2020-01-01"}, world["tokens"]["admin"])
+    data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": "2020-01-01"},
+                        world["tokens"]["admin"])
     assert data["closeUser"]["status"] == "closed"
     assert (await api.error(TENANT_IDS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
-    error = await api.error("""mutation { login(identifier: "A.U1", password: "%s") { token } }""" % PASSWORD)
+    error = await api.error(LOGIN, {"identifier": "A.U1", "password": PASSWORD})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
 
 
@@ -193,7 +220,8 @@ async def test_every_change_is_audited_with_before_and_after(api, world):
     from models import AuditEvent
 
     priv14 = world["groups"]["priv14"]
-    await api.ok(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]}, world["tokens"]["resp"])
+    await api.ok(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]},
+                 world["tokens"]["resp"])
     event = await AuditEvent.filter(action="user_groups_set").order_by("-id").first()
     assert event.before["groups"] == [] and event.after["groups"] == [priv14.id]
     assert event.actor_id == world["users"]["resp"].id

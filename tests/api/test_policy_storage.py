@@ -36,7 +36,8 @@ async def test_adapter_round_trips_every_operation(api):
     await e.remove_policies([["grp:2", "org:1", "conventionne", "2A", "read"]])
     reloaded = await _fresh()
     assert reloaded.get_policy() == [["grp:3", "org:2", "prive", "971", "declare"]]
-    assert sorted(reloaded.get_grouping_policy()) == [["u:2", "grp:2", "org:1"], ["u:3", "grp:3", "org:2"]]
+    assert sorted(reloaded.get_grouping_policy()) == [
+        ["u:2", "grp:2", "org:1"], ["u:3", "grp:3", "org:2"]]
 
 
 async def test_filtered_removal_respects_the_policy_type(api):
@@ -51,7 +52,8 @@ async def test_filtered_removal_respects_the_policy_type(api):
 
 async def test_filtered_loading_takes_one_domain_only(api):
     e = await _fresh()
-    await e.add_policies([["grp:1", "org:1", "prive", "14", "read"], ["grp:2", "org:2", "prive", "14", "read"]])
+    await e.add_policies([
+        ["grp:1", "org:1", "prive", "14", "read"], ["grp:2", "org:2", "prive", "14", "read"]])
     await e.add_grouping_policies([["u:1", "grp:1", "org:1"], ["u:2", "grp:2", "org:2"]])
     one = casbin.AsyncEnforcer(str(MODEL_PATH), TortoiseAdapter())
     await one.load_filtered_policy(DomainFilter(("org:1",)))

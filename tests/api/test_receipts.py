@@ -12,8 +12,8 @@ from bailleurs.demo import DEMO_LOGINS
 from models import RentDeclaration
 from resolvers import french
 from resolvers.sessions import COOKIE_NAME
-from tests.conftest import LOGIN
 from tests.api.declaration_ops import VALIDATE, demo_login, filled, started
+from tests.conftest import LOGIN
 
 STEPS = [
     {"stillManager": True},
@@ -117,7 +117,8 @@ async def test_the_receipt_is_readable_with_the_session_cookie(api):
                                    "password": DEMO_LOGINS["OLIVIERS.ADMIN"]})
     cookie = login.cookies[COOKIE_NAME]  # the HttpOnly session cookie the login set
     declaration = await transmitted(api, login.json()["data"]["login"]["token"])
-    response = await api.client.get(declaration["receiptUrl"], headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
+    response = await api.client.get(declaration["receiptUrl"],
+                                    headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
 

@@ -30,7 +30,7 @@ def _walk():
 
 def test_every_root_field_has_a_permission_class_and_public_ones_are_listed():
     seen_public = set()
-    for name, graphql_type, fields, _ in _walk():
+    for name, _, fields, _ in _walk():
         if name not in {"Query", "Mutation"}:
             continue
         for graphql_name, field in fields.items():
@@ -44,13 +44,14 @@ def test_every_root_field_has_a_permission_class_and_public_ones_are_listed():
 
 
 def test_every_object_field_has_a_read_rule_and_a_description():
-    for name, graphql_type, fields, definition in _walk():
+    for name, graphql_type, fields, _ in _walk():
         if name in {"Query", "Mutation"}:
             continue
         assert graphql_type.description, f"type {name} has no description"
         for field in fields.values():
             label = f"{name}.{field.python_name}"
-            assert READ_RULE in (field.metadata or {}) or field.permission_classes, f"{label} has no rule"
+            has_rule = READ_RULE in (field.metadata or {}) or field.permission_classes
+            assert has_rule, f"{label} has no rule"
             assert field.description, f"{label} has no description"
 
 
@@ -59,5 +60,6 @@ def test_the_public_list_is_not_stale():
     for name, _, fields, _ in _walk():
         if name in {"Query", "Mutation"}:
             names |= {f"{name}.{n}" for n in fields}
-    assert PUBLIC_ROOT_FIELDS - {"Mutation.requestLostIdentifier", "Mutation.requestPasswordReset"} <= names
+    assert PUBLIC_ROOT_FIELDS - {
+        "Mutation.requestLostIdentifier", "Mutation.requestPasswordReset"} <= names
 

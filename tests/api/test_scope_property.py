@@ -31,7 +31,9 @@ ONE = "query($id: ID!) { tenant(id: $id) { id } }"
 group_def = st.tuples(
     st.sampled_from([*TYPES, ANY]),
     st.frozensets(st.sampled_from([*ZONES, ANY]), min_size=1, max_size=3),
-    st.frozensets(st.sampled_from([Act.READ.value, Act.DECLARE.value, ANY]), min_size=1, max_size=2),
+    st.frozensets(
+        st.sampled_from([Act.READ.value, Act.DECLARE.value, ANY]), min_size=1, max_size=2
+    ),
 )
 member = st.tuples(
     st.frozensets(st.integers(0, 3), max_size=3),
@@ -56,7 +58,8 @@ async def _install(users, orgs, world) -> None:
         enforcer = await load_enforcer(domain)
         rules = organisation_role_rules(org.id)
         for i, (kind, zones, acts) in enumerate(groups):
-            rules += [[f"grp:{9000 + i}", domain, kind, z, a] for z in sorted(zones) for a in sorted(acts)]
+            rules += [[f"grp:{9000 + i}", domain, kind, z, a]
+                      for z in sorted(zones) for a in sorted(acts)]
         await enforcer.add_policies(rules)
         grouping = []
         for user, (memberships, role) in zip(users[org.id], members, strict=False):
@@ -65,6 +68,12 @@ async def _install(users, orgs, world) -> None:
             grouping += [[user_subject(user.id), name, domain] for name in names]
         if grouping:
             await enforcer.add_grouping_policies(grouping)
+
+
+def _place(tenant) -> tuple[int, str, str]:
+    """What `Guard.can` decides on: organisation, housing type, département."""
+    housing = tenant.housing
+    return housing.organisation_id, housing.housing_type.value, housing.departement
 
 
 async def _check(api, users, orgs, tenants, tokens, world) -> None:
@@ -83,13 +92,12 @@ async def _check(api, users, orgs, tenants, tokens, world) -> None:
                         user_subject(user.id), org_domain(org.id), t.housing.housing_type.value,
                         t.housing.departement, act.value)
                 }
-                can = {t.id for t in tenants if await guard.can(
-                    act, t.housing.organisation_id, t.housing.housing_type.value, t.housing.departement)}
+                can = {t.id for t in tenants if await guard.can(act, *_place(t))}
                 assert can == expected, (user.identifier, act, world)
             body = await api.ok(LIST, token=tokens[user.id])
             listed = {int(e["node"]["id"]) for e in body["tenants"]["edges"]}
-            readable = {t.id for t in tenants if await Guard(principal, api.services.scopes).can(
-                Act.READ, t.housing.organisation_id, t.housing.housing_type.value, t.housing.departement)}
+            readable = {t.id for t in tenants
+                        if await Guard(principal, api.services.scopes).can(Act.READ, *_place(t))}
             assert listed == readable and body["tenants"]["totalCount"] == len(readable)
             probe = tenants[world["probe"] % len(tenants)]
             single = await api.gql(ONE, {"id": str(probe.id)}, tokens[user.id])
@@ -111,8 +119,10 @@ async def test_lists_equal_the_objects_can_allows(api):
     tokens = {}
     for org_users in users.values():
         for user in org_users:
-            tokens[user.id], _ = await open_session(api.services.settings, user=user,
-                                                    organisation_id=user.organisation_id, restricted=False)
+            tokens[user.id], _ = await open_session(
+                api.services.settings, user=user, organisation_id=user.organisation_id,
+                restricted=False,
+            )
     tenants = await tenants_of(orgs[0]) + await tenants_of(orgs[1])
     loop = asyncio.get_running_loop()
     examples = []
@@ -122,7 +132,8 @@ async def test_lists_equal_the_objects_can_allows(api):
     @given(world=world_strategy)
     def property_holds(world):
         examples.append(1)
-        asyncio.run_coroutine_threadsafe(_check(api, users, orgs, tenants, tokens, world), loop).result()
+        check = _check(api, users, orgs, tenants, tokens, world)
+        asyncio.run_coroutine_threadsafe(check, loop).result()
 
     await loop.run_in_executor(None, property_holds)
     assert len(examples) >= EXAMPLES
