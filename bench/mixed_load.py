@@ -225,17 +225,17 @@ async def run(args) -> dict:
         port = _free_port()
         process = start_server(url, args.workers, port, Path(args.log))
         tally, rng = Tally(), random.Random(1)
-        deadline = time.monotonic() + args.seconds
         org_ids = sorted(organisations)
         per_org = max(1, args.clients // len(org_ids))
         # One connection per client, as real clients have: one httpx pool of 200 connections
         # scans them on every request and cost 11 ms of CPU per request, more than the service.
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         async with contextlib.AsyncExitStack() as stack:
+            clients = [await stack.enter_async_context(httpx.AsyncClient(timeout=60, limits=limits))
+                       for _ in range(args.clients)]
+            deadline = time.monotonic() + args.seconds
             loops = []
-            for i in range(args.clients):
-                client = await stack.enter_async_context(
-                    httpx.AsyncClient(timeout=60, limits=limits))
+            for i, client in enumerate(clients):
                 org = organisations[org_ids[i % len(org_ids)]]
                 share = org["tenants"][(i // len(org_ids)) % per_org::per_org]
                 loops.append(client_loop(client, f"http://127.0.0.1:{port}/graphql",
