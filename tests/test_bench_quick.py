@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import asyncpg
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -62,3 +63,14 @@ async def test_generate_then_run_every_measurement_in_quick_mode(tmp_path):
     assert raw["outbox"]["received"] == raw["outbox"]["mails"]
     assert "| GraphQL ÷ bare |" in table
     assert len(list(results.glob("*.md"))) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="the mixed load runs on PostgreSQL only")
+def test_the_mixed_load_counts_every_declaration_it_wrote():
+    admin = urlunparse(urlparse(PG_URL)._replace(path="/postgres"))
+    report = json.loads(_bench("bench.mixed_load", "--admin-url", admin, "--clients", "6",
+                               "--seconds", "2", "--orgs", "2", "--tenants-per-org", "30"))
+    assert report["errors"] == 0 and report["lost"] == 0 and report["duplicated"] == 0
+    validated = report["declarations_validated_acknowledged"]
+    assert validated > 0 and report["declarations_in_database"]["transmitted"] == validated
+    assert report["declarations_in_database"]["events"] == validated
