@@ -74,10 +74,7 @@ def outbox_rate(database_url: str, mails: int) -> dict:
 
 
 def receipt_render(renders: int) -> dict:
-    """The receipt PDF, if the declarations area has given bailleurs/receipts.py a renderer."""
-    from bailleurs import receipts
+    """The receipt PDF of a transmitted demo declaration (bench/receipt_render.py)."""
+    from bench import receipt_render
 
-    render = getattr(receipts, "render_receipt_pdf", None) or getattr(receipts, "render_pdf", None)
-    if render is None:
-        return {"skipped": "bailleurs/receipts.py has no render function yet"}
-    return {"skipped": f"found {render.__name__}, but no sample declaration to render yet"}
+    return asyncio.run(receipt_render.measure(renders))

@@ -103,8 +103,9 @@ ROWS: list[tuple[str, Callable[[dict], str]]] = [
     ("worker RSS idle / after a page (MiB)", lambda r: " / ".join(
         _num(_get(r, "worker", k)) for k in ("rss_idle_mib", "rss_after_requests_mib"))),
     ("outbox delivery to aiosmtpd (mails/s)", lambda r: _num(_get(r, "outbox", "per_s"), 0)),
-    ("receipt PDF render", lambda r: _get(r, "receipt", "skipped") or _num(
-        _get(r, "receipt", "median_ms"), 1) + " ms"),
+    ("receipt PDF: render wall / CPU, GET /receipts (ms)", lambda r: _get(
+        r, "receipt", "skipped") or " / ".join(_num(_get(r, "receipt", k), 1)
+                                              for k in ("median_ms", "cpu_ms", "http_ms"))),
     ("load average at start / end", lambda r: " / ".join(
         _num(float((r.get(k) or [0])[0]), 2) for k in ("load_average_start", "load_average_end"))),
 ]

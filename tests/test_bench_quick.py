@@ -61,6 +61,7 @@ async def test_generate_then_run_every_measurement_in_quick_mode(tmp_path):
     assert raw["page"]["same_json_bare"] and raw["page"]["same_page_bypassed"]
     assert len(set(raw["queries"].values()) - {raw["queries"]["me"]}) == 1
     assert raw["outbox"]["received"] == raw["outbox"]["mails"]
+    assert raw["receipt"]["pdf_bytes"] > 1_000 and raw["receipt"]["renders"] == 20
     assert "| GraphQL ÷ bare |" in table
     assert len(list(results.glob("*.md"))) == 1
 
