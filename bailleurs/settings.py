@@ -34,6 +34,8 @@ class Settings:
         default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite://var/db.sqlite3")
     )
     smtp_url: str | None = field(default_factory=lambda: os.environ.get("SMTP_URL") or None)
+    # Letters for the mail room (post/), and e-mail when there is no SMTP_URL (mail/).
+    spool_dir: str = field(default_factory=lambda: os.environ.get("SPOOL_DIR", "var"))
     mail_from: str = field(
         default_factory=lambda: os.environ.get(
             "MAIL_FROM", "Offre Bailleurs <ne-pas-repondre@caf.fr>"

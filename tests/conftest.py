@@ -8,8 +8,10 @@ without it the suite runs on SQLite.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -31,6 +33,14 @@ from bailleurs.app import create_app  # noqa: E402
 from bailleurs.settings import Settings  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+async def wait_until(predicate, limit: float = 10.0) -> None:
+    """Poll `predicate` (plain or async) until true, failing after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while not (await result if inspect.isawaitable(result := predicate()) else result):
+        assert time.monotonic() < deadline, "condition never met"
+        await asyncio.sleep(0.05)
 
 
 def free_port() -> int:
@@ -162,11 +172,12 @@ def smtp() -> SmtpServer:
 
 
 @pytest.fixture
-def settings(database_url, smtp) -> Settings:
+def settings(database_url, smtp, tmp_path) -> Settings:
     return replace(
         Settings(),
         database_url=database_url,
         smtp_url=smtp.url,
+        spool_dir=str(tmp_path / "spool"),
         secret="test-secret",
         cookie_secure=True,
         campaign_year=2026,

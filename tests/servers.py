@@ -24,6 +24,7 @@ def service_env(settings, **extra: str) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "BAILLEURS_SECRET": settings.secret,
         "CAMPAIGN_YEAR": str(settings.campaign_year),
+        "SPOOL_DIR": settings.spool_dir,
         "MAIL_POLL_SECONDS": str(settings.mail_poll_seconds),
         "MAIL_RETRY_BASE_SECONDS": str(settings.mail_retry_base_seconds),
         "WATCHER_PING_SECONDS": "0.5",

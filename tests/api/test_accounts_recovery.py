@@ -1,6 +1,7 @@
 """Mot de passe oublié and identifiant perdu: always true, mail through the outbox."""
 
 import asyncio
+from pathlib import Path
 
 from accounts_support import (
     CHANGE_PASSWORD,
@@ -19,6 +20,7 @@ from accounts_support import (
 )
 
 from models.enums import MailChannel
+from tests.conftest import wait_until
 
 ADMIN_MAIL = "admin@tilleuls.example"
 ORG_MAIL = "contact@tilleuls.example"
@@ -109,6 +111,12 @@ async def test_lost_identifier_after_activation_reaches_the_organisation_by_mail
     [letter] = await outbox(channel=MailChannel.POST)
     assert "12 RUE DES LILAS" in letter.recipient
     assert credentials_in(letter.body) == (identifier, provisional)
+    # and the letter reaches the mail room's drop
+    drop = Path(api.services.settings.spool_dir) / "post" / f"{letter.id}.txt"
+    await wait_until(drop.exists)
+    printed = drop.read_text(encoding="utf-8")
+    assert printed.startswith(letter.recipient + "\n")
+    assert credentials_in(printed) == (identifier, provisional)
     data = await api.ok(LOGIN, {"identifier": identifier, "password": provisional})
     assert data["login"]["requiredActions"] == ["SET_PASSWORD"]
 
