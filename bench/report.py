@@ -133,18 +133,20 @@ NOTES = """How it is measured:
 - The machine is shared with other engineers' test runs (see the load average row): absolute
   times vary several-fold between runs; ratios are measured side by side.
 
-What holds back the goals not met, from the measurements and the profile
-(`profile-<date>-1e6-postgres.txt`):
-- First request of an organisation: its CPU cost is ~0.8 ms on a quiet machine (0.97 ms wall at
-  load 6) and ~1.5 ms under load 10; the wall time adds a PostgreSQL round trip that waits for a
-  core. Left: pypika building the filtered `casbin_rule` query (~25 %), Casbin's enforcer set-up
-  and role links (~25 %), asyncpg. A fixed prepared query and a per-domain line cache shared by
-  the workers would remove most of it; the database side is flat (0.16 ms at 10⁴ and 10⁶).
-- wrk errors: responses slower than wrk's 10 s timeout at load average 12 (not server errors);
-  req/s says how much CPU the workers got; "req per worker CPU-s" is what they do with it.
-- Fixed on the way: validation ran on every request (the depth and alias limiters built fresh
-  rule classes per request, so ValidationCache never hit), and `declarationState` was an async
-  resolver per row loading whole declaration rows: GraphQL ÷ bare went from ~1.8–2.0 to ~1.2.
+What the profile showed, and what was done about it (`profile-<date>-1e6-postgres.txt`):
+- First request of an organisation (was 1.18–1.23 ms): a quarter of it was pypika building the
+  filtered `casbin_rule` query; the adapter now runs one fixed SQL text (asyncpg reuses the
+  prepared statement), and asyncpg's reset query after every pooled query (a second round trip)
+  is skipped, since nothing leaves session state on a pooled connection. What is left is
+  Casbin's enforcer set-up and role links (~0.3 ms) and one round trip to PostgreSQL.
+- Validation ran on every request (the depth and alias limiters built fresh rule classes per
+  request, so ValidationCache never hit), and `declarationState` was an async resolver per row
+  loading whole declaration rows: GraphQL ÷ bare went from ~1.8–2.0 to ~1.35.
+- The tenant page costs ~8 ms of worker CPU (wrk: ~125 pages per worker CPU second): Tortoise
+  building and reading its 4 queries, then GraphQL's per-field completion of 50 rows × 10 fields.
+  A next step would be compiled SQL for the page and fewer, wider resolvers.
+- Receipt: the render is pure CPU (wall = CPU), ~30 ms, done in a thread off the event loop.
+- Outbox: one SMTP connection per sending round (it was one per mail: ~190 → ~270–310 mails/s).
 """
 
 
