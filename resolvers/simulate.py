@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from tortoise.expressions import Subquery
 
 from models import HabilitationGroup, User
+from models.validators import is_departement
 from policies.scope import Scope
-from policies.vocabulary import Act, group_subject, user_subject
+from policies.vocabulary import ANY, Act, group_subject, user_subject
 from resolvers.asof import PolicyView
 from resolvers.audit import organisation_or_404, scope_in, tenants_in, user_or_404, view_of
 from resolvers.context import Context
@@ -73,6 +74,9 @@ async def simulate_change(
     group_id: int | None = None,
     zones: list[str] | None = None,
 ) -> list[SimulatedChange]:
+    unknown = [z for z in zones or () if z != ANY and not is_departement(z)]
+    if unknown:
+        raise invalid("zones", f"Département inconnu : {', '.join(repr(z) for z in unknown)}.")
     organisation_id = await _organisation_of_change(user_id, group_ids, group_id)
     view = await view_of(ctx, await organisation_or_404(organisation_id), None)
     changed, affected = _changed_lines(view, user_id, group_ids, group_id, zones)

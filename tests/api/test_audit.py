@@ -208,3 +208,15 @@ async def test_a_simulation_predicts_what_the_change_really_does(api, world):
     after = await visible_ids(api, await token_of(api, world, "agent"))
     assert (predicted["before"], predicted["after"]) == (len(before), len(after))
     assert (predicted["gained"], predicted["lost"]) == (len(after - before), len(before - after))
+
+
+async def test_simulating_unknown_zones_is_refused_field_by_field(api, world):
+    # Found by the fuzzer: an empty zone gave INTERNAL_SERVER_ERROR.
+    for zones in ([""], ["14", "99"], ["2a"]):
+        error = await api.error(
+            SIMULATE,
+            {"input": {"groupId": str(world.groups["c14"].id), "zones": zones, "action": "READ"}},
+            world.auditor_token,
+        )
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (zones, error)
+        assert "zones" in error["extensions"]["fields"], error

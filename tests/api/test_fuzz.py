@@ -27,6 +27,7 @@ from tests.oracle import RULED, Oracle, leaks, objects, with_typenames_and_ids
 from tests.schema_walk import sdl
 from tests.world import ROLES, World, prepare_world, token_for
 
+JSON, GRAPHQL_RESPONSE = "application/json", "application/graphql-response+json"
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 BUILT_IN = {"String", "Int", "Float", "Boolean"}
 
@@ -87,22 +88,27 @@ async def test_fuzzed_operations_never_fail_leak_or_cross_scope(api, role, setti
     def on_loop(coroutine, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
-    async def send(query: str):
+    async def send(query: str, accept: str):
         api.client.cookies.clear()  # a fuzzed login must not turn into this caller's session
-        return await api.post(query, token=token[0])
+        return await api.post(query, token=token[0], headers={"Accept": accept})
 
     @hypothesis_settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
                          suppress_health_check=list(HealthCheck))
-    @given(document=strategy)
-    def fuzz(document):
+    @given(document=strategy, accept=st.sampled_from([JSON, GRAPHQL_RESPONSE]))
+    def fuzz(document, accept):
         query = print_ast(with_typenames_and_ids(schema, document))
-        response = on_loop(send(query))
+        response = on_loop(send(query, accept))
         stats["requests"] += 1
         stats[f"http {response.status_code}"] += 1
-        # then: no failure, nothing of the implementation
+        # then: no failure, nothing of the implementation, the media type asked for
         assert response.status_code < 500, (query, response.text)
+        assert response.headers["content-type"].startswith(accept), response.headers
+        # the legacy type answers every GraphQL result with 200; the new one a failed request
+        # (parse or validation, no data at all) with 400
+        assert response.status_code == 200 or accept == GRAPHQL_RESPONSE, response.text
         assert not leaks(response.text), (query, response.text)
         body = response.json()
+        assert response.status_code == 200 or "data" not in body, response.text
         found = codes(body)
         stats.update(found or ["ok"])
         assert "INTERNAL_SERVER_ERROR" not in found, (query, response.text)
