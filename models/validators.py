@@ -33,6 +33,12 @@ def is_postal_code(value: str) -> bool:
     return bool(_POSTAL_CODE.fullmatch(value))
 
 
+def fits_column(model, field: str, value: str) -> bool:
+    """Could a row hold `value` in `field`? A longer value can match no row, and Tortoise refuses
+    to even compare it: callers looking a row up by user input ask this first."""
+    return len(value) <= model._meta.fields_map[field].max_length
+
+
 def _validator(check, message: str):
     def validate(value) -> None:
         if value is not None and not check(value):

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models import Organisation, User
 from models.enums import UserStatus
+from models.validators import fits_column
 from policies.vocabulary import Role, org_domain, user_subject
 from resolvers import audit_log, lockout
 from resolvers.clock import now
@@ -93,7 +94,8 @@ async def _use_provisional(user: User) -> None:
 async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     await lockout.check_ip(ctx)
     identifier = identifier.strip()
-    user = await User.get_or_none(identifier=identifier)
+    possible = fits_column(User, "identifier", identifier)
+    user = await User.get_or_none(identifier=identifier) if possible else None
     if user is None:
         return await _login_with_letter(ctx, identifier, password)
     matched = await _which_password(ctx, user, password)
@@ -114,7 +116,10 @@ async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
 
 async def _login_with_letter(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     """The organisation's letter credentials, or an identifier nobody holds (same cost)."""
-    organisation = await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
+    organisation = (
+        await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
+        if fits_column(Organisation, "initial_identifier", identifier) else None
+    )
     hashed = organisation.initial_password_hash if organisation else None
     matched = await verify_in_thread(ctx.settings, hashed, password)
     if await lockout.identifier_locked(ctx, identifier):

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from models import Organisation, User
 from models.enums import MailChannel
-from models.validators import is_user_number
+from models.validators import fits_column, is_user_number
 from resolvers import account_mails, audit_log, throttle
 from resolvers.clock import now
 from resolvers.context import Context
@@ -55,7 +55,7 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
     allowed = await _within_limits(ctx, "reset-mail", email)
     candidates = (
         await User.filter(email__in=list({email, email.lower()})).limit(MAX_ACCOUNTS_PER_ADDRESS)
-        if email
+        if email and fits_column(User, "email", email)
         else []
     )
     users = [u for u in candidates if user_may_work(u)] if allowed else []

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 from graphql import GraphQLError
+from tortoise.exceptions import ValidationError
 
 from resolvers.errors import DomainError, Unavailable, is_unavailable
 from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")
+INVALID_VALUE = "Une valeur saisie n'est pas valide."
 
 # Errors of Strawberry's query-cost extensions, recognised by their wording.
 _LIMITS = (
@@ -61,6 +63,11 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             **location,
             "extensions": {"code": code, "detail": error.message},
         }
+    if isinstance(original, ValidationError):
+        # A value a model refuses (too long for its column, a wrong format) that no check caught
+        # before: the caller's input, not a fault of the service.
+        log.warning("value refused by a model", extra={"path": error.path})
+        return {"message": INVALID_VALUE, **location, "extensions": {"code": "BAD_USER_INPUT"}}
     if is_unavailable(original):
         log.warning("database unavailable", extra={"path": error.path,
                                                    "error": type(original).__name__})

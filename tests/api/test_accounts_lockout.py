@@ -110,6 +110,15 @@ async def test_unknown_identifiers_lock_like_real_ones(api, settings):
     )
 
 
+async def test_identifiers_too_long_to_exist_answer_like_unknown_ones(api):
+    # Found by the fuzzer: 45 characters, more than an identifier column holds, was an internal
+    # error.
+    for identifier in ("x" * 41, "पन्ह पन्ह त्र र्च कृकृ ड्ड न्हृे إلا بسم الله"):
+        error = await _login_error(api, identifier, "Mauvais-Mot-2026")
+        assert error["extensions"]["code"] == "UNAUTHENTICATED", error
+        assert error["message"] == (await _login_error(api, "PERSONNE", "x"))["message"]
+
+
 async def test_letter_credentials_lock_too(api, settings):
     from accounts_support import new_organisation
 

@@ -161,3 +161,14 @@ async def test_mail_queued_while_smtp_is_down_arrives_once_when_it_is_back(api, 
     assert credentials_in(body_of(message))[0] == identifier
     await pending.refresh_from_db()
     assert pending.sent_at is not None
+
+
+async def test_recovery_requests_with_impossible_values_answer_like_any_other(api, smtp):
+    # Values no account can hold (longer than the columns, malformed numbers): the same answer,
+    # no mail, never an internal error.
+    assert await api.ok(RESET, {"email": "a" * 300 + "@example.test"}) == {
+        "requestPasswordReset": True}
+    for number in ("x" * 50, "abc", ""):
+        assert await api.ok(LOST, {"number": number}) == {"requestLostIdentifier": True}
+    await asyncio.sleep(0.3)
+    assert smtp.mailbox.messages == []
