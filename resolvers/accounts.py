@@ -16,6 +16,7 @@ from resolvers.clock import now
 from resolvers.context import Context
 from resolvers.errors import Conflict, Invalid, RateLimited, Unauthenticated
 from resolvers.passwords import check_strength, hash_in_thread, verify_in_thread
+from resolvers.person_checks import person_problems
 from resolvers.policy_changes import policy_change
 from resolvers.sessions import (
     COOKIE_NAME,
@@ -143,13 +144,7 @@ class FirstLoginInput:
 
 
 def _check_first_login(ctx: Context, data: FirstLoginInput) -> None:
-    problems: dict[str, str] = {}
-    if not data.last_name.strip():
-        problems["lastName"] = "Le nom est obligatoire."
-    if not data.first_name.strip():
-        problems["firstName"] = "Le prénom est obligatoire."
-    if "@" not in data.email or data.email.strip() != data.email or len(data.email) > 254:
-        problems["email"] = "L'adresse mail n'est pas valide."
+    problems = person_problems(data.last_name, data.first_name, data.email, data.phone)
     if not data.accept_usage_rules:
         problems["acceptUsageRules"] = "Vous devez accepter les règles d'usage."
     if not data.accept_terms:

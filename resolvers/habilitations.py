@@ -20,6 +20,7 @@ from resolvers.errors import Conflict, Forbidden, Invalid, NotFound
 from resolvers.outbox import credentials_block, queue_mail
 from resolvers.pagination import Page, paginate
 from resolvers.passwords import generate_identifier, generate_password, hash_password
+from resolvers.person_checks import person_problems
 from resolvers.policy_changes import policy_change
 from resolvers.sessions import revoke_sessions
 
@@ -111,14 +112,8 @@ async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
 
 
 def _check_new_user(data: NewUser) -> None:
-    problems: dict[str, str] = {}
-    if not data.last_name.strip():
-        problems["lastName"] = "Le nom est obligatoire."
-    if not data.first_name.strip():
-        problems["firstName"] = "Le prénom est obligatoire."
-    if "@" not in data.email or len(data.email) > 254 or data.email.strip() != data.email:
-        problems["email"] = "L'adresse mail n'est pas valide."
-    elif data.email.lower() != data.email_confirmation.lower():
+    problems = person_problems(data.last_name, data.first_name, data.email, data.phone)
+    if "email" not in problems and data.email.lower() != data.email_confirmation.lower():
         problems["emailConfirmation"] = "Les deux adresses mail ne sont pas identiques."
     if (data.phone or "") != (data.phone_confirmation or ""):
         problems["phoneConfirmation"] = "Les deux numéros de téléphone ne sont pas identiques."

@@ -13,6 +13,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     get_named_type,
     is_leaf_type,
@@ -57,12 +58,17 @@ class IdPath:
 
 
 def id_paths(field: GraphQLField) -> list[IdPath]:
+    return input_paths(field, GraphQLID)
+
+
+def input_paths(field: GraphQLField, scalar: GraphQLScalarType) -> list[IdPath]:
+    """Every place in a root field's arguments, inside input objects too, that takes `scalar`."""
     found: list[IdPath] = []
 
     def walk(type_: GraphQLInputType, path: tuple[str, ...], seen: frozenset[str]) -> None:
         outer, is_list = _unwrap(type_)
         named = get_named_type(outer)
-        if named is GraphQLID:
+        if named is scalar:
             found.append(IdPath(path, is_list))
         elif isinstance(named, GraphQLInputObjectType) and named.name not in seen:
             for name, input_field in named.fields.items():
@@ -124,3 +130,26 @@ def sample_value(type_, name: str, today: str, year: int):
         if "phone" in lower else "Matrice-Test-2026!" if "password" in lower else "Test",
     }
     return by_type.get(inner.name, "Test")
+
+
+# Words in an id argument's name -> the GraphQL type of the object it designates.
+WORDS = {"tenant": "Tenant", "user": "User", "group": "HabilitationGroup",
+         "organisation": "Organisation", "organization": "Organisation",
+         "declaration": "RentDeclaration", "housing": "Housing"}
+
+
+def guess_kind(path: IdPath, field_name: str) -> str | None:
+    """The kind of object an id argument designates, from its name (or its field's for `id`)."""
+    last = path.path[-1].lower()
+    for text in (last, field_name.lower()) if last == "id" else (last,):
+        for word, kind in WORDS.items():
+            if word in text:
+                return kind
+    return None
+
+
+def place(variables: dict, path: IdPath, value) -> None:
+    target = variables
+    for key in path.path[:-1]:
+        target = target.setdefault(key, {})
+    target[path.path[-1]] = [value] if path.is_list else value

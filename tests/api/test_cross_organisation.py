@@ -16,10 +16,11 @@ from graphql import GraphQLNonNull
 from bailleurs.settings import Settings
 from models import CasbinRule, RentDeclaration, User
 from tests.schema_walk import (
-    IdPath,
+    guess_kind,
     id_paths,
     live_schema,
     operation_text,
+    place,
     root_fields,
     sample_value,
 )
@@ -29,28 +30,6 @@ FIELDS_WITH_IDS = [(kind, name) for kind, name, field in root_fields(live_schema
                    if id_paths(field)]
 CALLERS = ["SUD.ADMIN", "SUD.AGENT"]
 MISSING_ID = "987654321"
-WORDS = {"tenant": "Tenant", "user": "User", "group": "HabilitationGroup",
-         "organisation": "Organisation", "organization": "Organisation",
-         "declaration": "RentDeclaration", "housing": "Housing"}
-
-
-def guess_kind(path: IdPath, field_name: str) -> str | None:
-    """The kind of object an id argument designates, from its name (or its field's for `id`)."""
-    last = path.path[-1].lower()
-    for text in (last, field_name.lower()) if last == "id" else (last,):
-        for word, kind in WORDS.items():
-            if word in text:
-                return kind
-    return None
-
-
-def place(variables: dict, path: IdPath, value: str) -> None:
-    target = variables
-    for key in path.path[:-1]:
-        target = target.setdefault(key, {})
-    target[path.path[-1]] = [value] if path.is_list else value
-
-
 def caller_side_id(world: World, kind: str | None, caller: str, others: dict[str, str]) -> str:
     ids = world.ids_by_org[world.sud.id]
     if kind == "User":  # someone else than the caller, in the caller's organisation
