@@ -9,6 +9,8 @@ from resolvers import audit_log
 from resolvers.context import Context
 from resolvers.loaders import UserByIdLoader
 
+# The actor of what someone not logged in sets off (failed logins, recovery requests).
+ANONYMOUS = "anonyme"
 # Events that give a user the roles and groups behind their data rights.
 GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administrator_replaced")
 
@@ -54,4 +56,27 @@ async def record_action(
         before=before,
         after=after,
         delegation=await data_right_origin(ctx),
+    )
+
+
+async def record_anonymous(
+    ctx: Context,
+    action: str,
+    *,
+    organisation_id: int | None,
+    target_type: str,
+    target_id: Any,
+    before: Any = None,
+    after: dict | None = None,
+) -> None:
+    """An event set off by someone not logged in: no actor, the client's address kept."""
+    await audit_log.record(
+        action,
+        actor_id=None,
+        actor_label=ANONYMOUS,
+        organisation_id=organisation_id,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after={**(after or {}), "ip": ctx.client_ip},
     )

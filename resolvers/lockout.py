@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from models import Organisation, User
 from resolvers import account_mails, audit_log, throttle
+from resolvers.acting import ANONYMOUS, record_anonymous
 from resolvers.clock import now
 from resolvers.context import Context
 from resolvers.errors import NotFound, RateLimited
@@ -25,7 +26,6 @@ LOCKED = (
     "plus tard, ou demandez à l'administrateur de votre organisme de le déverrouiller."
 )
 TOO_MANY = "Trop de tentatives de connexion depuis votre adresse. Réessayez dans une minute."
-ANONYMOUS = "anonyme"
 
 
 async def check_ip(ctx: Context) -> None:
@@ -50,14 +50,13 @@ async def record_failure(ctx: Context, user: User) -> bool:
     async with in_transaction():
         await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
         fresh = await User.get(id=user.id)
-        await audit_log.record(
+        await record_anonymous(
+            ctx,
             "login_failed",
-            actor_id=None,
-            actor_label=ANONYMOUS,
             organisation_id=user.organisation_id,
             target_type="user",
             target_id=user.id,
-            after={"failedLogins": fresh.failed_logins, "ip": ctx.client_ip},
+            after={"failedLogins": fresh.failed_logins},
         )
         if fresh.failed_logins < threshold:
             return False
@@ -74,15 +73,14 @@ async def record_failure(ctx: Context, user: User) -> bool:
 
 
 async def _announce_lock(ctx: Context, user: User, until: datetime) -> None:
-    await audit_log.record(
+    await record_anonymous(
+        ctx,
         "account_locked",
-        actor_id=None,
-        actor_label=ANONYMOUS,
         organisation_id=user.organisation_id,
         target_type="user",
         target_id=user.id,
         before={"lockedUntil": None, "lockCount": user.lock_count},
-        after={"lockedUntil": until, "lockCount": user.lock_count + 1, "ip": ctx.client_ip},
+        after={"lockedUntil": until, "lockCount": user.lock_count + 1},
     )
     address = await administrator_address(user.organisation_id)
     if address:
@@ -137,14 +135,12 @@ async def record_identifier_failure(
         _identifier_key(identifier), s.lockout_threshold - 1, s.lockout_minutes * 60
     )
     target = organisation.id if organisation else None
-    await audit_log.record(
+    await record_anonymous(
+        ctx,
         "login_failed",
-        actor_id=None,
-        actor_label=ANONYMOUS,
         organisation_id=target,
         target_type="organisation" if organisation else "user",
         target_id=target,
-        after={"ip": ctx.client_ip},
     )
     return not within
 

@@ -16,10 +16,10 @@ from tortoise.transactions import in_transaction
 from models import Organisation, User
 from models.enums import MailChannel
 from models.validators import fits_column, is_user_number
-from resolvers import account_mails, audit_log, throttle
+from resolvers import account_mails, throttle
+from resolvers.acting import record_anonymous
 from resolvers.clock import now
 from resolvers.context import Context
-from resolvers.lockout import ANONYMOUS
 from resolvers.outbox import queue_mail, wake_sender
 from resolvers.passwords import generate_password, hash_in_thread
 from resolvers.sessions import user_may_work
@@ -69,14 +69,13 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
                 provisional_password_hash=password_hash, provisional_expires_at=expires_at
             )
             await queue_mail(user.email, *account_mails.password_reset(user, password, expires_at))
-            await audit_log.record(
+            await record_anonymous(
+                ctx,
                 "password_reset_requested",
-                actor_id=None,
-                actor_label=ANONYMOUS,
                 organisation_id=user.organisation_id,
                 target_type="user",
                 target_id=user.id,
-                after={"provisionalExpiresAt": expires_at, "ip": ctx.client_ip},
+                after={"provisionalExpiresAt": expires_at},
             )
     wake_sender(ctx.services)
     return True
@@ -125,17 +124,12 @@ async def _send_credentials(
     if organisation.postal_address:
         postal = f"{organisation.name}\n{organisation.postal_address}"[:400]
         await queue_mail(postal, subject, body, channel=MailChannel.POST)
-    await audit_log.record(
+    await record_anonymous(
+        ctx,
         "lost_identifier_requested",
-        actor_id=None,
-        actor_label=ANONYMOUS,
         organisation_id=organisation.id,
         target_type="organisation",
         target_id=organisation.id,
-        after={
-            "email": bool(address),
-            "post": bool(organisation.postal_address),
-            "ip": ctx.client_ip,
-        },
+        after={"email": bool(address), "post": bool(organisation.postal_address)},
     )
     return True
