@@ -36,6 +36,21 @@ def run_cli(
     )
 
 
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float, log) -> None:
+    """Poll `url`/health until it answers 200; fail at once if the process exits, with `log()`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"service exited with {process.returncode}: {log()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"service not healthy after {timeout} s: {log()}")
+
+
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
@@ -59,24 +74,15 @@ class Server:
             stderr=subprocess.PIPE,
         )
         try:
-            self.wait_until_healthy()
+            wait_healthy(self.url, self.process, 30, self._stderr_tail)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
 
-    def wait_until_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited: {self.process.stderr.read()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"serve not healthy after {timeout} s")
+    def _stderr_tail(self) -> str:
+        # Readable only once the process has exited (read() would block on a live pipe).
+        return self.process.stderr.read()[-3000:] if self.process.poll() is not None else ""
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()

@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from conftest import LOGIN, free_port
+from processes import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,22 +61,12 @@ class ServiceProcess:
         # A process group of its own, so workers die with their supervisor.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log,
                                         start_new_session=True)
-        self.wait_healthy(timeout)
+        try:
+            wait_healthy(self.url, self.process, timeout, self.log)
+        except AssertionError:
+            self.stop()
+            raise
         return self
-
-    def wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"service exited with {self.process.returncode}: {self.log()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise TimeoutError(f"service not healthy after {timeout} s: {self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:] if self.log_path else ""
