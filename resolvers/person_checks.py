@@ -11,10 +11,11 @@ TOO_LONG = "{label} ne peut dépasser {limit} caractères."
 
 def person_problems(last_name: str, first_name: str, email: str, phone: str | None) -> dict:
     problems: dict[str, str] = {}
-    for key, column, label, value in (("lastName", "last_name", "Le nom", last_name),
-                                      ("firstName", "first_name", "Le prénom", first_name),
+    # The values as they are stored: names stripped, the phone as typed.
+    for key, column, label, value in (("lastName", "last_name", "Le nom", last_name.strip()),
+                                      ("firstName", "first_name", "Le prénom", first_name.strip()),
                                       ("phone", "phone", "Le téléphone", phone or "")):
-        if not fits_column(User, column, value.strip()):
+        if not fits_column(User, column, value):
             limit = User._meta.fields_map[column].max_length
             problems[key] = TOO_LONG.format(label=label, limit=limit)
     if not last_name.strip():

@@ -147,6 +147,17 @@ async def test_create_user_names_every_problem(api, world):
         "lastName", "email", "phoneConfirmation", "closingDate"}
 
 
+async def test_create_user_measures_what_it_would_store(api, world):
+    # Names are stored stripped (spaces around a long name are fine), the phone as typed.
+    phone = "0" * 30 + " "
+    error = await api.error(CREATE_USER, {"input": {
+        "lastName": " " + "N" * 100 + " ", "firstName": "X", "email": "n@example.test",
+        "emailConfirmation": "n@example.test", "phone": phone, "phoneConfirmation": phone}},
+        world["tokens"]["admin"])
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert set(error["extensions"]["fields"]) == {"phone"}
+
+
 async def test_nobody_grants_a_group_of_another_organisation(api, world):
     beta_group = await group(world["beta"], "conventionne", "14")
     u3 = str(world["users"]["u3"].id)
