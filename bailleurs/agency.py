@@ -10,10 +10,10 @@ from models.enums import AgencyRole, UserStatus
 from policies.defaults import agency_role_rules
 from policies.enforcers import load_enforcer
 from policies.vocabulary import AGENCY_DOMAIN, user_subject
-from resolvers import audit_log
-from resolvers.clock import now
-from resolvers.errors import Invalid
-from resolvers.passwords import check_strength, hash_password
+from resolvers.accounts.passwords import check_strength, hash_password
+from resolvers.audit import chain as audit_log
+from resolvers.shared.clock import now
+from resolvers.shared.errors import Invalid
 
 
 async def create_agent(settings: Settings, role: str, identifier: str, password: str) -> str:

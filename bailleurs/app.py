@@ -24,8 +24,8 @@ from bailleurs.middleware import (
 from bailleurs.settings import Settings, load
 from policies.enforcers import EnforcerRegistry
 from policies.guard import Guard, ScopeCache
-from resolvers.context import Context, Services
-from resolvers.sessions import COOKIE_NAME, resolve_session
+from resolvers.accounts.sessions import COOKIE_NAME, resolve_session
+from resolvers.shared.context import Context, Services
 
 log = logging.getLogger("bailleurs")
 

@@ -7,14 +7,14 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from resolvers.context import Services
+from resolvers.shared.context import Services
 
 log = logging.getLogger("bailleurs.background")
 
 
 async def _purge_throttles(every_seconds: float = 3600) -> None:
     """Throttle windows last an hour at most: older rows only take space."""
-    from resolvers.throttle import purge
+    from resolvers.accounts.throttle import purge
 
     while True:
         try:

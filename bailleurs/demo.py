@@ -18,8 +18,8 @@ from models.enums import AgencyRole, DeclarationState, UserStatus
 from policies.defaults import agency_role_rules
 from policies.enforcers import load_enforcer
 from policies.vocabulary import AGENCY_DOMAIN, Role, org_domain, user_subject
-from resolvers.clock import now
-from resolvers.passwords import hash_password
+from resolvers.accounts.passwords import hash_password
+from resolvers.shared.clock import now
 
 DEMO_LOGINS = {
     "OLIVIERS.ADMIN": "Demo-Admin-2026!",  # administrateur of LES OLIVIERS

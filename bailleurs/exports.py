@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from starlette.responses import JSONResponse, Response
 
 from policies.vocabulary import Act
-from resolvers.access_report import access_rows
-from resolvers.audit import organisation_or_404, view_of
-from resolvers.context import Context
-from resolvers.errors import DomainError, Forbidden, NotFound, Unauthenticated
-from resolvers.policy_report import policy_report
+from resolvers.audit.access_report import access_rows
+from resolvers.audit.policy_report import policy_report
+from resolvers.audit.questions import organisation_or_404, view_of
+from resolvers.shared.context import Context
+from resolvers.shared.errors import DomainError, Forbidden, NotFound, Unauthenticated
 
 POLICY_HEADER = [
     "ligne",

@@ -28,7 +28,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from bailleurs.middleware import BodyTooLarge
-from resolvers.errors import DomainError, Unavailable, is_unavailable
+from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
 from schema.input_rules import NUL_MESSAGE, holds_nul
 

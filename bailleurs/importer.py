@@ -18,8 +18,8 @@ from models.enums import HousingType
 from policies.defaults import group_rules, organisation_role_rules
 from policies.enforcers import EnforcerRegistry
 from policies.vocabulary import org_domain
-from resolvers import audit_log
-from resolvers.passwords import generate_identifier, generate_password, hash_password
+from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
+from resolvers.audit import chain as audit_log
 
 TYPE_LABELS = {
     HousingType.CONVENTIONNE: "Logements conventionnés",

@@ -22,8 +22,8 @@ from tortoise.expressions import Q
 from bailleurs.settings import Settings
 from models import OutboxMail
 from models.enums import MailChannel
-from resolvers.clock import now
-from resolvers.context import Services
+from resolvers.shared.clock import now
+from resolvers.shared.context import Services
 
 log = logging.getLogger("bailleurs.mail")
 CLAIM_SECONDS = 60

@@ -15,11 +15,11 @@ from xhtml2pdf import pisa
 from models import Organisation, RentDeclaration, User
 from models.enums import DeclarationState
 from policies.vocabulary import Act
-from resolvers import french
-from resolvers.context import Context
-from resolvers.declaration_summary import Summary, last_known
-from resolvers.declarations import get_declaration, summary_of
-from resolvers.errors import NotFound
+from resolvers.declarations.rent import get_declaration, summary_of
+from resolvers.declarations.rent_summary import Summary, last_known
+from resolvers.shared import french
+from resolvers.shared.context import Context
+from resolvers.shared.errors import NotFound
 
 TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
 

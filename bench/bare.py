@@ -19,9 +19,9 @@ from bailleurs.app import create_app
 from bailleurs.settings import Settings
 from models.enums import DeclarationState
 from policies.guard import Guard
-from resolvers.context import Context
-from resolvers.sessions import resolve_session
-from resolvers.tenants import declaration_states, list_tenants
+from resolvers.accounts.sessions import resolve_session
+from resolvers.declarations.tenants import declaration_states, list_tenants
+from resolvers.shared.context import Context
 from schema.common import encode_cursor
 
 

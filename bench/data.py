@@ -204,7 +204,7 @@ class Generator:
         return uid
 
     def _session(self, user_id: int, token: str) -> None:
-        from resolvers.sessions import token_digest
+        from resolvers.accounts.sessions import token_digest
 
         far = self.now + timedelta(days=3650)
         self.t.session.append((

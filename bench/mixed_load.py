@@ -76,8 +76,8 @@ async def prepare(url: str, orgs: int, per_org: int) -> dict[int, dict]:
     from models.enums import UserStatus
     from policies.enforcers import load_enforcer
     from policies.vocabulary import Role, org_domain, user_subject
-    from resolvers.clock import now
-    from resolvers.sessions import open_session
+    from resolvers.accounts.sessions import open_session
+    from resolvers.shared.clock import now
 
     settings = load()
     await init_database(url)

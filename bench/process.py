@@ -34,7 +34,7 @@ async def _outbox_rate(database_url: str, mails: int) -> dict:
 
     from bailleurs.mail import send_due
     from models import OutboxMail
-    from resolvers.outbox import queue_mail
+    from resolvers.shared.outbox import queue_mail
 
     class Sink:
         received = 0

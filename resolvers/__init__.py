@@ -1,1 +1,2 @@
-"""Resolvers, one module per area; thin: validate input, ask the guard, query, return."""
+"""Resolvers, one package per area of the partner guide (accounts, habilitations, declarations,
+audit) and one shared room; thin: validate input, ask the guard, query, return."""

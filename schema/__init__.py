@@ -15,15 +15,17 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from bailleurs.settings import Settings
-from schema.account_admin import AccountAdminMutation
-from schema.accounts import AccountMutation, AccountQuery
-from schema.audit import AuditQuery
-from schema.declarations import DeclarationMutation, DeclarationQuery
-from schema.habilitations import HabilitationMutation, HabilitationQuery
+from schema.accounts.administration import AccountAdminMutation
+from schema.accounts.recovery import RecoveryMutation
+from schema.accounts.sessions import AccountMutation, AccountQuery
+from schema.audit.questions import AuditQuery
+from schema.declarations.changes import ChangeMutation
+from schema.declarations.payments import PaymentQuery
+from schema.declarations.rent import DeclarationMutation, DeclarationQuery
+from schema.declarations.tenants import TenantQuery
+from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters
 from schema.permissions import Public
-from schema.recovery import RecoveryMutation
-from schema.tenants import TenantQuery
 
 
 @strawberry.type
@@ -35,12 +37,18 @@ class HealthQuery:
         return "ok"
 
 
+# Every root class of every area, listed here and nowhere else (no root arrives by inheritance).
 QUERY_AREAS: tuple[type, ...] = (
-    HealthQuery, AccountQuery, HabilitationQuery, TenantQuery, DeclarationQuery, AuditQuery,
+    HealthQuery,
+    AccountQuery,  # accounts
+    HabilitationQuery,  # habilitations
+    TenantQuery, DeclarationQuery, PaymentQuery,  # declarations
+    AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
-    AccountMutation, RecoveryMutation, AccountAdminMutation, HabilitationMutation,
-    DeclarationMutation,
+    AccountMutation, RecoveryMutation, AccountAdminMutation,  # accounts
+    HabilitationMutation,  # habilitations
+    DeclarationMutation, ChangeMutation,  # declarations
 )
 
 

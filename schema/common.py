@@ -11,7 +11,7 @@ import strawberry
 
 from models import enums as m
 from policies.vocabulary import Act
-from resolvers.errors import invalid
+from resolvers.shared.errors import invalid
 from schema.permissions import VISIBLE_OBJECT, readable_by
 
 HousingType = strawberry.enum(m.HousingType, description="Type de logement.")
@@ -54,7 +54,7 @@ class Connection(Generic[T]):
 
 
 def connection_of(page: Any, nodes: list[Any]) -> Connection:
-    """A Relay connection from a keyset page (resolvers.pagination.Page) and its rows' nodes."""
+    """A Relay connection from a keyset page (shared.pagination.Page) and its rows' nodes."""
     edges = [
         Edge(cursor=encode_cursor(key), node=node)
         for node, key in zip(nodes, page.keys, strict=True)

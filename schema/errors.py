@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 from tortoise.exceptions import ValidationError
 
-from resolvers.errors import DomainError, Unavailable, is_unavailable
+from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")

@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from policies.vocabulary import Act
-from resolvers.errors import Forbidden, Unauthenticated
+from resolvers.shared.errors import Forbidden, Unauthenticated
 
 READ_RULE = "read_rule"
 

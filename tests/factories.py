@@ -8,8 +8,8 @@ from datetime import date
 from models import HabilitationGroup, Organisation, Tenant, User
 from models.enums import UserStatus
 from policies.vocabulary import Role, org_domain, user_subject
-from resolvers.clock import now
-from resolvers.passwords import hash_password
+from resolvers.accounts.passwords import hash_password
+from resolvers.shared.clock import now
 
 PASSWORD = "Motdepasse-Test-1"
 _numbers = itertools.count(1000)

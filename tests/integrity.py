@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from models import AuditEvent, CasbinRule, OutboxMail, User
 from policies.vocabulary import parse_id
-from resolvers.audit_log import GENESIS, event_digest
+from resolvers.audit.chain import GENESIS, event_digest
 
 
 async def chain_problems() -> list[str]:

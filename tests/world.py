@@ -11,7 +11,7 @@ from bailleurs.demo import load_demo
 from models import HabilitationGroup, Housing, Organisation, RentDeclaration, Tenant, User
 from models.enums import DeclarationState
 from policies.vocabulary import Role
-from resolvers.sessions import open_session
+from resolvers.accounts.sessions import open_session
 from tests.factories import group, make_user
 
 # role name -> identifier of the user playing it (None: anonymous)

@@ -14,7 +14,7 @@ from accounts_support import (
 from factories import PASSWORD, make_user
 
 from models import AuditEvent, User
-from resolvers.clock import now
+from resolvers.shared.clock import now
 
 ADMIN_MAIL = "admin@tilleuls.example"
 

@@ -65,7 +65,7 @@ async def test_reset_sends_a_provisional_password_that_must_be_changed(api, smtp
 
 async def test_an_expired_provisional_password_does_not_open_a_session(api, smtp):
     from models import User
-    from resolvers.clock import now
+    from resolvers.shared.clock import now
 
     _, identifier, _ = await activated_organisation(api, admin_email=ADMIN_MAIL)
     _, provisional = await _reset_credentials(api, smtp, ADMIN_MAIL)

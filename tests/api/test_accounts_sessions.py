@@ -8,8 +8,8 @@ from factories import PASSWORD, make_user
 
 from models import Session, User
 from models.enums import UserStatus
-from resolvers.clock import now, today
-from resolvers.sessions import token_digest
+from resolvers.accounts.sessions import token_digest
+from resolvers.shared.clock import now, today
 
 
 async def _session(token: str) -> Session:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models import User
 from policies.vocabulary import group_subject
-from resolvers import audit_log
+from resolvers.audit import chain as audit_log
 
 USER_ACCESS = """query($user: ID!, $asOf: Date) {
   userAccess(userId: $user, action: READ, asOf: $asOf) {

@@ -144,5 +144,5 @@ def test_no_code_path_updates_or_deletes_audit_events():
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
     # and the only writer creates events
-    writer = (ROOT / "resolvers" / "audit_log.py").read_text(encoding="utf-8")
+    writer = (ROOT / "resolvers" / "audit" / "chain.py").read_text(encoding="utf-8")
     assert "AuditEvent.create(" in writer and ".save(" not in writer

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from models import AuditEvent, Tenant, UnpaidRentReport
-from resolvers.clock import today
-from resolvers.french import add_months
+from resolvers.shared.clock import today
+from resolvers.shared.french import add_months
 from tests.api.declaration_ops import demo_login, tenant_id
 
 DECLARE_CHANGE = """mutation($input: DeclareChangeInput!) {

@@ -7,7 +7,7 @@ import asyncio
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from models import HabilitationGroup, OutboxMail, User
-from resolvers.outbox import queue_mail, wake_sender
+from resolvers.shared.outbox import queue_mail, wake_sender
 from tests.conftest import wait_until
 from tests.integrity import trail_problems
 

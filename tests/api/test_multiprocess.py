@@ -16,7 +16,7 @@ from bailleurs.demo import DEMO_LOGINS, load_demo
 from bailleurs.watcher import APPLICATION_NAME, asyncpg_dsn
 from models import HabilitationGroup, User
 from policies.vocabulary import org_domain, user_subject
-from resolvers.policy_changes import policy_change
+from resolvers.habilitations.policy_changes import policy_change
 from tests.servers import ServiceProcess, service_env
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes share PostgreSQL only")

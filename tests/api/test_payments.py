@@ -1,7 +1,7 @@
 """« Consulter mes paiements »: read-only, scoped like the tenants, paged by cursor."""
 
-from resolvers.clock import today
-from resolvers.french import add_months
+from resolvers.shared.clock import today
+from resolvers.shared.french import add_months
 from tests.api.declaration_ops import demo_login, tenant_id
 
 PAYMENTS = """query($first: Int!, $after: String, $filter: PaymentFilter) {

@@ -8,8 +8,8 @@ import pytest
 from models import AuditEvent, CasbinRule
 from policies.adapter import DomainFilter, TortoiseAdapter
 from policies.enforcers import MODEL_PATH, load_enforcer
-from resolvers import audit_log
-from resolvers.policy_changes import policy_change
+from resolvers.audit import chain as audit_log
+from resolvers.habilitations.policy_changes import policy_change
 
 
 async def _fresh() -> casbin.AsyncEnforcer:

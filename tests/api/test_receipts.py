@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from bailleurs.demo import DEMO_LOGINS
 from models import RentDeclaration
-from resolvers import french
-from resolvers.sessions import COOKIE_NAME
+from resolvers.accounts.sessions import COOKIE_NAME
+from resolvers.shared import french
 from tests.api.declaration_ops import VALIDATE, demo_login, filled, started
 from tests.conftest import LOGIN
 

@@ -19,7 +19,7 @@ from policies.enforcers import load_enforcer
 from policies.guard import Guard
 from policies.principal import Principal
 from policies.vocabulary import ANY, Act, org_domain, user_subject
-from resolvers.sessions import open_session
+from resolvers.accounts.sessions import open_session
 from tests.factories import import_organisations, make_user, organisation_data, tenants_of
 
 EXAMPLES = int(os.environ.get("SCOPE_EXAMPLES", "500"))

@@ -1,0 +1,101 @@
+"""Opaque session tokens: random, stored as SHA-256, sliding and absolute expiry, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from bailleurs.settings import Settings
+from models import Session, User
+from models.enums import UserStatus
+from policies.principal import Principal
+from resolvers.shared.clock import now, today
+
+COOKIE_NAME = "bailleurs_session"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def open_session(
+    settings: Settings, *, user: User | None, organisation_id: int | None, restricted: bool
+) -> tuple[str, Session]:
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    session = await Session.create(
+        token_hash=token_digest(token),
+        csrf_token=secrets.token_urlsafe(24),
+        user=user,
+        organisation_id=organisation_id,
+        restricted=restricted,
+        last_seen_at=moment,
+        expires_at=moment + timedelta(minutes=settings.session_idle_minutes),
+        absolute_expires_at=moment + timedelta(hours=settings.session_absolute_hours),
+    )
+    return token, session
+
+
+def user_may_work(user: User) -> bool:
+    """Closed accounts and accounts outside their opening window cannot act."""
+    if user.status == UserStatus.CLOSED:
+        return False
+    day = today()
+    if user.opening_date and day < user.opening_date:
+        return False
+    return not (user.closing_date and day > user.closing_date)
+
+
+async def resolve_session(
+    settings: Settings, token: str, csrf: str | None = None, *, via_cookie: bool = False,
+    csrf_required: bool = True,
+) -> Principal | None:
+    """The principal behind a token; a cookie on a state-changing request also needs its CSRF
+    token (sent back in a header), else the request is served as anonymous. Safe requests (GET:
+    receipts, queries) need none: the cookie is SameSite=strict and they change nothing."""
+    session = await Session.get_or_none(token_hash=token_digest(token)).select_related("user")
+    moment = now()
+    if session is None or session.revoked_at or moment >= min(
+        session.expires_at, session.absolute_expires_at
+    ):
+        return None
+    if via_cookie and csrf_required and not (
+        csrf and secrets.compare_digest(csrf, session.csrf_token)
+    ):
+        return None
+    user = session.user
+    if user is not None and not user_may_work(user):
+        return None
+    # Slide the idle expiry, but write at most once a minute per session.
+    if moment - session.last_seen_at > timedelta(minutes=1):
+        await Session.filter(id=session.id).update(
+            last_seen_at=moment,
+            expires_at=moment + timedelta(minutes=settings.session_idle_minutes),
+        )
+    return Principal(
+        user_id=user.id if user else None,
+        organisation_id=user.organisation_id if user else session.organisation_id,
+        agency_role=user.agency_role if user else None,
+        restricted=session.restricted,
+        session_id=session.id,
+        via_cookie=via_cookie,
+    )
+
+
+async def revoke_sessions(user_id: int, keep: int | None = None) -> None:
+    query = Session.filter(user_id=user_id, revoked_at=None)
+    if keep is not None:
+        query = query.exclude(id=keep)
+    await query.update(revoked_at=now())
+
+
+async def revoke_session(session_id: int) -> None:
+    await Session.filter(id=session_id).update(revoked_at=now())
+
+
+async def revoke_letter_sessions(organisation_id: int) -> None:
+    """Once an organisation is activated, the other first-login sessions of its letter end."""
+    await Session.filter(organisation_id=organisation_id, user_id=None, revoked_at=None).update(
+        revoked_at=now()
+    )

@@ -1,0 +1,82 @@
+"""Who acts, as the audit trail records it, for the landlord-side services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import AuditEvent
+from resolvers.audit import chain as audit_log
+from resolvers.shared.context import Context
+from resolvers.shared.loaders import UserByIdLoader
+
+# The actor of what someone not logged in sets off (failed logins, recovery requests).
+ANONYMOUS = "anonyme"
+# Events that give a user the roles and groups behind their data rights.
+GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administrator_replaced")
+
+
+async def data_right_origin(ctx: Context) -> list[dict]:
+    """The roles and groups through which the caller acts, and the event that granted them."""
+    user_id = ctx.principal.user_id
+    grant = (
+        await AuditEvent.filter(target_type="user", target_id=str(user_id), action__in=GRANTS)
+        .order_by("-id")
+        .first()
+    )
+    return [
+        {
+            "user": user_id,
+            "roles": sorted(await ctx.guard.roles()),
+            "grantedBy": grant.actor_id if grant else None,
+            "event": grant.id if grant else None,
+            "via": grant.action if grant else "initial",
+        }
+    ]
+
+
+async def record_action(
+    ctx: Context,
+    action: str,
+    *,
+    organisation_id: int,
+    target_type: str,
+    target_id: Any,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Call inside the transaction of the change."""
+    user = await ctx.loader(UserByIdLoader).load(ctx.principal.user_id)
+    await audit_log.record(
+        action,
+        actor_id=user.id,
+        actor_label=user.identifier,
+        organisation_id=organisation_id,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        delegation=await data_right_origin(ctx),
+    )
+
+
+async def record_anonymous(
+    ctx: Context,
+    action: str,
+    *,
+    organisation_id: int | None,
+    target_type: str,
+    target_id: Any,
+    before: Any = None,
+    after: dict | None = None,
+) -> None:
+    """An event set off by someone not logged in: no actor, the client's address kept."""
+    await audit_log.record(
+        action,
+        actor_id=None,
+        actor_label=ANONYMOUS,
+        organisation_id=organisation_id,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after={**(after or {}), "ip": ctx.client_ip},
+    )

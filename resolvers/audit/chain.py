@@ -1,0 +1,83 @@
+"""The append-only audit trail. Each event's digest covers its content and the previous digest.
+
+Only `record` writes here, and nothing updates or deletes an event. Callers run it inside the
+transaction of the change it describes, so the trail and the data commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from tortoise import connections
+
+from models import AuditEvent
+from resolvers.shared.clock import now
+
+GENESIS = "0" * 64
+
+
+def digest_of(prev: str, at: datetime, actor_label: str, organisation_id: int | None,
+              action: str, target_type: str, target_id: str | None,
+              before: Any, after: Any, delegation: Any) -> str:
+    payload = json.dumps(
+        [prev, at.isoformat(), actor_label, organisation_id, action, target_type, target_id,
+         before, after, delegation],
+        sort_keys=True, ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def event_digest(event: AuditEvent) -> str:
+    return digest_of(
+        event.prev_digest, event.at, event.actor_label, event.organisation_id, event.action,
+        event.target_type, event.target_id, event.before, event.after, event.delegation,
+    )
+
+
+async def _serialize_writers() -> None:
+    # Two transactions must not chain onto the same previous event. SQLite serialises writers
+    # already; PostgreSQL takes a transaction-scoped advisory lock.
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query("SELECT pg_advisory_xact_lock(715517)")
+
+
+async def record(
+    action: str,
+    *,
+    actor_id: int | None,
+    actor_label: str,
+    organisation_id: int | None,
+    target_type: str,
+    target_id: Any = None,
+    before: Any = None,
+    after: Any = None,
+    delegation: Any = None,
+) -> AuditEvent:
+    await _serialize_writers()
+    last = await AuditEvent.all().order_by("-id").first().only("digest")
+    prev = last.digest if last else GENESIS
+    at = now()
+    # Round-trip through JSON so the digest is computed on what the database will return.
+    before, after, delegation = (
+        json.loads(json.dumps(v, default=str)) for v in (before, after, delegation)
+    )
+    target = None if target_id is None else str(target_id)
+    return await AuditEvent.create(
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        organisation_id=organisation_id,
+        action=action,
+        target_type=target_type,
+        target_id=target,
+        before=before,
+        after=after,
+        delegation=delegation,
+        prev_digest=prev,
+        digest=digest_of(prev, at, actor_label, organisation_id, action, target_type, target,
+                         before, after, delegation),
+    )

@@ -1,0 +1,2 @@
+"""Declarations: tenants, the July rent declaration (its rules and récapitulatif), changes,
+unpaid rent and payments."""

@@ -1,0 +1,246 @@
+"""Administration of habilitations: users, their groups, and delegation to responsables.
+
+Invariants: only the administrateur names responsables; a responsable manages ordinary users
+but touches neither the administrateur nor other responsables; nobody grants a group of another
+organisation; every change goes through the enforcer and the audit trail in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from models import HabilitationGroup, User
+from models.enums import UserStatus, WorkMode
+from policies.vocabulary import Act, Role, group_subject, org_domain, parse_id, user_subject
+from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
+from resolvers.accounts.person_checks import person_problems
+from resolvers.accounts.sessions import revoke_sessions
+from resolvers.audit import chain as audit_log
+from resolvers.habilitations.policy_changes import policy_change
+from resolvers.shared.clock import today
+from resolvers.shared.context import Context
+from resolvers.shared.errors import Conflict, Forbidden, Invalid, NotFound
+from resolvers.shared.outbox import credentials_block, queue_mail
+from resolvers.shared.pagination import Page, paginate
+
+MANAGERS = {Role.ADMINISTRATEUR.value, Role.RESPONSABLE.value}
+
+
+@dataclass
+class NewUser:
+    last_name: str
+    first_name: str
+    email: str
+    email_confirmation: str
+    phone: str | None
+    phone_confirmation: str | None
+    opening_date: date | None
+    closing_date: date | None
+    work_mode: WorkMode
+    group_ids: list[int]
+
+
+async def habilitation_state(enforcer, user: User) -> dict:
+    """The full habilitation state of a user, as audit events record it.
+
+    `{"roles": [...], "groups": [group ids], "status": ..., "closing_date": ...}`, read through
+    `enforcer` (pass the private enforcer of the current `policy_change`, so that the state seen
+    inside the transaction includes its own changes). Habilitation audit events on a user store
+    this shape as before/after: it is the one definition of the state, shared by every change.
+    """
+    domain = org_domain(user.organisation_id)
+    names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
+    return {
+        "roles": sorted(n for n in names if not n.startswith("grp:")),
+        "groups": sorted(parse_id(n) for n in names if n.startswith("grp:")),
+        "status": user.status.value,
+        "closing_date": user.closing_date.isoformat() if user.closing_date else None,
+    }
+
+
+async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
+    """Who granted the actor the right they use: up to the administrateur and the letter."""
+    from models import AuditEvent
+
+    chain: list[dict] = []
+    user_id: int | None = ctx.principal.user_id
+    seen: set[int] = set()
+    domain = org_domain(ctx.principal.organisation_id)
+    while user_id is not None and user_id not in seen:
+        seen.add(user_id)
+        roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain))
+        role = Role.ADMINISTRATEUR if Role.ADMINISTRATEUR.value in roles else Role.RESPONSABLE
+        grant = await AuditEvent.filter(
+            target_type="user", target_id=str(user_id),
+            action__in=[
+                "habilitation_manager_set", "organisation_activated", "administrator_replaced"
+            ],
+        ).order_by("-id").first()
+        chain.append({"user": user_id, "role": role.value,
+                      "grantedBy": grant.actor_id if grant else None,
+                      "event": grant.id if grant else None,
+                      "via": grant.action if grant else "initial"})
+        user_id = grant.actor_id if grant and grant.actor_id != user_id else None
+    return chain
+
+
+async def _user_in_org(ctx: Context, user_id: int) -> User:
+    user = await User.get_or_none(id=user_id, organisation_id=ctx.principal.organisation_id)
+    if user is None:
+        raise NotFound("Utilisateur introuvable.")
+    return user
+
+
+async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[HabilitationGroup]:
+    unique = sorted(set(group_ids))
+    groups = await HabilitationGroup.filter(
+        id__in=unique, organisation_id=ctx.principal.organisation_id
+    )
+    if len(groups) != len(unique):
+        raise NotFound("Groupe d'habilitation introuvable.")
+    return groups
+
+
+async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
+    """A responsable may not act on the administrateur or on another responsable."""
+    roles = set(await enforcer.get_roles_for_user_in_domain(
+        user_subject(target.id), org_domain(target.organisation_id)
+    ))
+    if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
+        raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
+
+
+def _check_new_user(data: NewUser) -> None:
+    problems = person_problems(data.last_name, data.first_name, data.email, data.phone)
+    if "email" not in problems and data.email.lower() != data.email_confirmation.lower():
+        problems["emailConfirmation"] = "Les deux adresses mail ne sont pas identiques."
+    if (data.phone or "") != (data.phone_confirmation or ""):
+        problems["phoneConfirmation"] = "Les deux numéros de téléphone ne sont pas identiques."
+    if data.opening_date and data.closing_date and data.closing_date < data.opening_date:
+        problems["closingDate"] = "La date de clôture précède la date d'ouverture."
+    if problems:
+        raise Invalid(problems)
+
+
+def _creation_mail(organisation_name: str, identifier: str, password: str) -> str:
+    return (
+        "Bonjour,\n\n"
+        f"Un accès à Mon Compte Partenaire vous a été ouvert pour {organisation_name}.\n\n"
+        f"{credentials_block(identifier, password)}\n"
+        "À votre première connexion, vous personnaliserez votre mot de passe et accepterez "
+        "les règles d'usage et les conditions d'utilisation.\n\nLa Caf\n"
+    )
+
+
+async def _unique_identifier() -> str:
+    while True:
+        identifier = generate_identifier("U")
+        if not await User.exists(identifier=identifier):
+            return identifier
+
+
+async def create_user(ctx: Context, data: NewUser) -> User:
+    _check_new_user(data)
+    groups = await _groups_in_org(ctx, data.group_ids)
+    organisation_id = ctx.principal.organisation_id
+    domain = org_domain(organisation_id)
+    password = generate_password()
+    async with policy_change(ctx.services, domain) as enforcer:
+        from models import Organisation
+
+        organisation = await Organisation.get(id=organisation_id)
+        user = await User.create(
+            organisation_id=organisation_id, identifier=await _unique_identifier(),
+            last_name=data.last_name.strip(), first_name=data.first_name.strip(),
+            email=data.email, phone=data.phone, opening_date=data.opening_date,
+            closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
+            password_hash=hash_password(ctx.settings, password), must_change_password=True,
+            created_by_id=ctx.principal.user_id,
+        )
+        for group in groups:
+            await enforcer.add_role_for_user_in_domain(
+                user_subject(user.id), group_subject(group.id), domain
+            )
+        await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
+                         _creation_mail(organisation.name, user.identifier, password))
+        await _record(ctx, enforcer, "user_created", user, None)
+    ctx.services.mail_queued.set()
+    return user
+
+
+async def _record(ctx: Context, enforcer, action: str, user: User, before: dict | None) -> None:
+    """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
+    after = await habilitation_state(enforcer, user)
+    await audit_log.record(
+        action, actor_id=ctx.principal.user_id, actor_label=await _actor_label(ctx),
+        organisation_id=user.organisation_id, target_type="user", target_id=user.id,
+        before=before, after=after, delegation=await delegation_chain(ctx, enforcer),
+    )
+
+
+async def _actor_label(ctx: Context) -> str:
+    actor = await User.get(id=ctx.principal.user_id).only("id", "identifier")
+    return actor.identifier
+
+
+async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> User:
+    user = await _user_in_org(ctx, user_id)
+    groups = await _groups_in_org(ctx, group_ids)
+    domain = org_domain(user.organisation_id)
+    async with policy_change(ctx.services, domain) as enforcer:
+        await _ensure_may_touch(ctx, enforcer, user)
+        before = await habilitation_state(enforcer, user)
+        subject = user_subject(user.id)
+        for current in before["groups"]:
+            await enforcer.delete_roles_for_user_in_domain(subject, group_subject(current), domain)
+        for group in groups:
+            await enforcer.add_role_for_user_in_domain(subject, group_subject(group.id), domain)
+        await _record(ctx, enforcer, "user_groups_set", user, before)
+    return user
+
+
+async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) -> User:
+    user = await _user_in_org(ctx, user_id)
+    domain = org_domain(user.organisation_id)
+    async with policy_change(ctx.services, domain) as enforcer:
+        before = await habilitation_state(enforcer, user)
+        if Role.ADMINISTRATEUR.value in before["roles"]:
+            raise Conflict("L'administrateur a déjà tous les droits de gestion.")
+        subject = user_subject(user.id)
+        if enabled:
+            await enforcer.add_role_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
+        else:
+            await enforcer.delete_roles_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
+        await _record(ctx, enforcer, "habilitation_manager_set", user, before)
+    return user
+
+
+async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
+    user = await _user_in_org(ctx, user_id)
+    domain = org_domain(user.organisation_id)
+    async with policy_change(ctx.services, domain) as enforcer:
+        await _ensure_may_touch(ctx, enforcer, user)
+        before = await habilitation_state(enforcer, user)
+        if Role.ADMINISTRATEUR.value in before["roles"]:
+            raise Conflict(
+                "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
+            )
+        user.closing_date = closing_date
+        if closing_date <= today():
+            user.status = UserStatus.CLOSED
+        await user.save(update_fields=["closing_date", "status"])
+        await _record(ctx, enforcer, "user_closed", user, before)
+    if user.status == UserStatus.CLOSED:
+        await revoke_sessions(user.id)
+    return user
+
+
+async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]:
+    query = User.filter(organisation_id=ctx.principal.organisation_id)
+    return await paginate(query, ("last_name", "first_name", "id"), first, after)
+
+
+async def organisation_groups(ctx: Context) -> list[HabilitationGroup]:
+    query = HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id)
+    return await query.order_by("name")

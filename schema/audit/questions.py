@@ -1,0 +1,174 @@
+"""The auditor's questions (role auditeur, read-only, across organisations): policies in force,
+why an access holds, who can access what — today or as of a past date — and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from policies.vocabulary import Act
+from resolvers.audit import questions as resolve
+from resolvers.audit import simulate
+from resolvers.audit import trail as audit_trail
+from resolvers.audit.policy_report import policy_report
+from schema.audit.types import (
+    AccessCount,
+    AccessExplanation,
+    AuditChainReport,
+    AuditedUser,
+    AuditEvent,
+    AuditEventFilter,
+    OrganisationPolicies,
+    SimulatedAccessChange,
+    SimulateHabilitationChangeInput,
+    UserAccess,
+)
+from schema.common import (
+    Action,
+    Connection,
+    check_page_size,
+    connection_of,
+    decode_cursor,
+    decode_id,
+)
+from schema.permissions import MayAudit
+
+AsOf = Annotated[
+    date | None,
+    strawberry.argument(
+        description="Date passée : l'état est reconstruit depuis le journal d'audit "
+        "(vide : aujourd'hui)."
+    ),
+]
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
+    return None if values is None else [decode_id(v) for v in values]
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="Règles et appartenances en vigueur d'une organisation, en termes métier et "
+        "en lignes Casbin, avec le modèle Casbin. Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def policies(
+        self, info: strawberry.Info, organisation_id: strawberry.ID
+    ) -> OrganisationPolicies:
+        organisation = await resolve.organisation_or_404(decode_id(organisation_id))
+        view = await resolve.view_of(info.context, organisation, None)
+        return OrganisationPolicies.build(await policy_report(view, organisation))
+
+    @strawberry.field(
+        description="L'accès d'un utilisateur à un locataire est-il accordé, par quel chemin, "
+        "ou pour quelle raison est-il refusé. Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def explain_access(
+        self,
+        info: strawberry.Info,
+        user_id: strawberry.ID,
+        tenant_id: strawberry.ID,
+        action: Action,
+        as_of: AsOf = None,
+    ) -> AccessExplanation:
+        answer = await resolve.explain_access(
+            info.context, decode_id(user_id), decode_id(tenant_id), Act(action.value), as_of
+        )
+        return AccessExplanation.build(answer.user, answer.explanation)
+
+    @strawberry.field(
+        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin. "
+        "Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def who_can_access(
+        self,
+        info: strawberry.Info,
+        tenant_id: strawberry.ID,
+        action: Action = Action.READ,
+        as_of: AsOf = None,
+    ) -> list[AccessExplanation]:
+        answers = await resolve.who_can_access(
+            info.context, decode_id(tenant_id), Act(action.value), as_of
+        )
+        return [AccessExplanation.build(a.user, a.explanation) for a in answers]
+
+    @strawberry.field(
+        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone. "
+        "Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def user_access(
+        self,
+        info: strawberry.Info,
+        user_id: strawberry.ID,
+        action: Action = Action.READ,
+        as_of: AsOf = None,
+    ) -> UserAccess:
+        r = await resolve.user_access(info.context, decode_id(user_id), Act(action.value), as_of)
+        counts = [
+            AccessCount(housing_type=c.housing_type, zone=c.zone, count=c.count)
+            for c in r.by_housing
+        ]
+        return UserAccess(
+            user=AuditedUser.from_row(r.user), as_of=r.day, total=r.total, by_housing=counts
+        )
+
+    @strawberry.field(
+        description="Le journal d'audit, du plus ancien au plus récent. Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def audit_events(
+        self,
+        info: strawberry.Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: AuditEventFilter | None = None,  # noqa: A002
+    ) -> Connection[AuditEvent]:
+        check_page_size(first, info.context.settings.max_page_size)
+        f = (filter or AuditEventFilter()).to_filter()
+        page = await audit_trail.list_events(first, decode_cursor(after) if after else None, f)
+        return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
+
+    @strawberry.field(
+        description="Recalcule les empreintes du journal et signale le premier maillon rompu. "
+        "Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def verify_audit_chain(self) -> AuditChainReport:
+        r = await audit_trail.verify_chain()
+        broken = None if r.first_broken_id is None else strawberry.ID(str(r.first_broken_id))
+        return AuditChainReport(ok=r.ok, checked=r.checked, first_broken_id=broken)
+
+    @strawberry.field(
+        description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
+        "qui gagne ou perd l'accès à combien de locataires. Auditeur de la Caf.",
+        permission_classes=[MayAudit],
+    )
+    async def simulate_habilitation_change(
+        self,
+        info: strawberry.Info,
+        input: SimulateHabilitationChangeInput,  # noqa: A002
+    ) -> list[SimulatedAccessChange]:
+        changes = await simulate.simulate_change(
+            info.context,
+            Act(input.action.value),
+            user_id=None if input.user_id is None else decode_id(input.user_id),
+            group_ids=_ids(input.group_ids),
+            group_id=None if input.group_id is None else decode_id(input.group_id),
+            zones=input.zones,
+        )
+        return [
+            SimulatedAccessChange(
+                user=AuditedUser.from_row(c.user),
+                before=c.before,
+                after=c.after,
+                gained=c.gained,
+                lost=c.lost,
+            )
+            for c in changes
+        ]

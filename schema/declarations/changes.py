@@ -1,0 +1,168 @@
+"""« Déclarer un changement » and « Signaler un impayé »."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+
+from models.enums import ChangeKind as ChangeKindEnum
+from resolvers.declarations import changes, unpaid
+from schema.common import decode_id
+from schema.declarations.tenant_nodes import tenant_node
+from schema.declarations.tenants import Tenant
+from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+
+ChangeKind = strawberry.enum(
+    ChangeKindEnum,
+    description=(
+        "Départ du locataire, fin de gestion, nombre de colocataires, non-décence du logement."
+    ),
+)
+
+
+@strawberry.enum(description="Motif d'une fin de gestion.")
+class EndOfManagementReason(Enum):
+    VENTE = "vente"
+    DECES = "deces"
+    FIN_MANDAT = "fin_mandat"
+
+
+@strawberry.input(description="Un changement à déclarer pour un locataire.")
+class DeclareChangeInput:
+    tenant_id: strawberry.ID = strawberry.field(description="Le locataire concerné.")
+    kind: ChangeKind = strawberry.field(description="La nature du changement.")
+    event_date: date = strawberry.field(description="Date du départ, de la fin de gestion, etc.")
+    reason: EndOfManagementReason | None = strawberry.field(
+        default=None, description="Motif, pour une fin de gestion seulement."
+    )
+    co_tenant_count: int | None = strawberry.field(
+        default=None, description="Nouveau nombre de colocataires, pour ce changement seulement."
+    )
+    comment: str | None = strawberry.field(default=None, description="Précisions libres.")
+
+
+@readable_by(VISIBLE_OBJECT)
+@strawberry.type(description="Un changement déclaré à la Caf.")
+class ChangeDeclaration:
+    id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
+    tenant: Tenant = strawberry.field(description="Le locataire concerné.")
+    kind: ChangeKind = strawberry.field(description="La nature du changement.")
+    event_date: date = strawberry.field(description="Date du changement.")
+    reason: EndOfManagementReason | None = strawberry.field(description="Motif de fin de gestion.")
+    co_tenant_count: int | None = strawberry.field(description="Nouveau nombre de colocataires.")
+    comment: str | None = strawberry.field(description="Précisions libres.")
+    late: bool = strawberry.field(description="Départ déclaré après le délai d'un mois.")
+    notices: list[str] = strawberry.field(description="Ce que le bailleur doit savoir.")
+    declared_at: datetime = strawberry.field(description="Date et heure de la déclaration.")
+
+
+@strawberry.input(description="Un impayé de loyer à signaler.")
+class ReportUnpaidRentInput:
+    tenant_id: strawberry.ID = strawberry.field(description="Le locataire concerné.")
+    amount_owed_cents: int = strawberry.field(description="Montant dû, en centimes.")
+    months: int = strawberry.field(description="Nombre de mois impayés.")
+    unpaid_since: date = strawberry.field(
+        description="Impayé depuis le (première échéance impayée)."
+    )
+    rent_cents: int | None = strawberry.field(
+        default=None, description="Loyer mensuel hors charges (par défaut le dernier déclaré)."
+    )
+    charges_cents: int | None = strawberry.field(
+        default=None, description="Charges mensuelles (par défaut les dernières déclarées)."
+    )
+    benefit_paid_to_landlord: bool = strawberry.field(
+        default=True, description="L'aide est-elle versée au bailleur (tiers payant) ?"
+    )
+
+
+@readable_by(VISIBLE_OBJECT)
+@strawberry.type(description="Un signalement d'impayé et ce que le service en conclut.")
+class UnpaidRentReport:
+    id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
+    tenant: Tenant = strawberry.field(description="Le locataire concerné.")
+    amount_owed_cents: int = strawberry.field(description="Montant dû, en centimes.")
+    months: int = strawberry.field(description="Nombre de mois impayés.")
+    unpaid_since: date = strawberry.field(description="Impayé depuis le.")
+    threshold_cents: int = strawberry.field(
+        description="Seuil de constitution : 2 × (loyer + charges − aide versée au bailleur)."
+    )
+    constituted: bool = strawberry.field(description="L'impayé est-il constitué ?")
+    constituted_on: date | None = strawberry.field(description="Date estimée de constitution.")
+    report_deadline: date | None = strawberry.field(description="Date limite de signalement.")
+    late: bool = strawberry.field(description="Le délai de signalement est-il dépassé ?")
+    message: str = strawberry.field(description="L'explication, en français.")
+
+
+@strawberry.type
+class ChangeMutation:
+    @strawberry.mutation(
+        description="Déclare un changement (départ, fin de gestion, colocataires, non-décence). "
+        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        permission_classes=[Authenticated],
+    )
+    async def declare_change(
+        self, info: strawberry.Info, input: DeclareChangeInput
+    ) -> ChangeDeclaration:  # noqa: A002
+        ctx = info.context
+        row = await changes.declare_change(
+            ctx,
+            changes.ChangeRequest(
+                tenant_id=decode_id(input.tenant_id),
+                kind=input.kind,
+                event_date=input.event_date,
+                reason=input.reason.value if input.reason else None,
+                co_tenant_count=input.co_tenant_count,
+                comment=input.comment,
+            ),
+        )
+        s = ctx.settings
+        return ChangeDeclaration(
+            id=strawberry.ID(str(row.id)),
+            tenant=await tenant_node(ctx, row.tenant),
+            kind=row.kind,
+            event_date=row.event_date,
+            reason=EndOfManagementReason(row.reason) if row.reason else None,
+            co_tenant_count=row.co_tenant_count,
+            comment=row.comment,
+            late=row.late,
+            notices=changes.notices(row, s.departure_notice_days, s.non_decency_hold_months),
+            declared_at=row.created_at,
+        )
+
+    @strawberry.mutation(
+        description="Signale un impayé ; dit s'il est constitué et jusqu'à quand le signaler. "
+        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        permission_classes=[Authenticated],
+    )
+    async def report_unpaid_rent(
+        self, info: strawberry.Info, input: ReportUnpaidRentInput
+    ) -> UnpaidRentReport:  # noqa: A002
+        ctx = info.context
+        row, a = await unpaid.report_unpaid_rent(
+            ctx,
+            unpaid.UnpaidRequest(
+                tenant_id=decode_id(input.tenant_id),
+                amount_owed_cents=input.amount_owed_cents,
+                months=input.months,
+                unpaid_since=input.unpaid_since,
+                rent_cents=input.rent_cents,
+                charges_cents=input.charges_cents,
+                benefit_paid_to_landlord=input.benefit_paid_to_landlord,
+            ),
+        )
+        s = ctx.settings
+        return UnpaidRentReport(
+            id=strawberry.ID(str(row.id)),
+            tenant=await tenant_node(ctx, row.tenant),
+            amount_owed_cents=row.amount_owed_cents,
+            months=row.months,
+            unpaid_since=row.unpaid_since,
+            threshold_cents=a.threshold_cents,
+            constituted=a.constituted,
+            constituted_on=a.constituted_on,
+            report_deadline=a.deadline,
+            late=a.late,
+            message=unpaid.explain(row, a, s.unpaid_threshold_months, s.unpaid_report_months),
+        )
