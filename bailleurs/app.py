@@ -11,10 +11,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tortoise import Tortoise
 
-from bailleurs import graphql_http, logs
+from bailleurs import console, graphql_http, logs
 from bailleurs.db import init_database
 from bailleurs.middleware import (
     BodyLimitMiddleware,
@@ -131,13 +131,16 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 allow_credentials=True,
             )
         )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
+    ]
+    if settings.graphiql:
+        routes.append(Mount(console.ASSETS_PATH, console.console_assets()))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
-            Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

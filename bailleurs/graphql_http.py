@@ -22,11 +22,11 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from bailleurs.console import console_page
 from bailleurs.middleware import BodyTooLarge
 from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
@@ -198,7 +198,7 @@ def _graphiql(request: Request, settings) -> Response | None:
         return None
     if not settings.graphiql:
         return _error_response(HttpError(404, "GraphiQL est désactivé.", code="NOT_FOUND"), JSON)
-    return HTMLResponse(get_graphql_ide_html())
+    return console_page()
 
 
 def _operation_name(params: dict, max_tokens: int) -> str | None:
