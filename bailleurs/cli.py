@@ -28,6 +28,16 @@ async def _prepare(settings, demo: bool) -> None:
         await Tortoise.close_connections()
 
 
+def start_line(settings, args: argparse.Namespace) -> str:
+    """What a person starting the service reads first: where it answers and what is on."""
+    url = f"http://{args.host}:{args.port}/graphql"
+    console = "console GraphiQL activée" if settings.graphiql else "console GraphiQL désactivée"
+    demo = "sans données de démonstration" if args.no_demo else "données de démonstration"
+    mail = (f"courriels envoyés par {settings.smtp_url.split('@')[-1]}" if settings.smtp_url
+            else f"courriels écrits dans {Path(settings.spool_dir) / 'mail'}/")
+    return f"Offre Bailleurs sur {url} — {console}, {demo}, {mail}."
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -38,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Workers read the environment: a random secret must be drawn once for all of them.
     os.environ.setdefault("BAILLEURS_SECRET", settings.secret)
     asyncio.run(_prepare(settings, demo=not args.no_demo))
+    print(start_line(settings, args), file=sys.stderr, flush=True)
     uvicorn.run(
         "bailleurs.asgi:app", host=args.host, port=args.port, workers=args.workers,
         log_level="info", proxy_headers=False, server_header=False,
