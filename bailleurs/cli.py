@@ -115,13 +115,33 @@ def parser() -> argparse.ArgumentParser:
     agent = sub.add_parser("create-agent", help="créer un compte de la Caf")
     agent.add_argument("--role", choices=["agent_caf", "auditeur"], required=True)
     agent.add_argument("--identifier", required=True)
+    schema = sub.add_parser("schema", help="le contrat du schéma GraphQL")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True)
+    schema_sub.add_parser("print", help="écrire le SDL du schéma en vigueur")
+    check = schema_sub.add_parser(
+        "check", help="lister les changements cassants et risqués depuis une version du SDL"
+    )
+    check.add_argument("old", type=Path, nargs="?", help="par défaut : schema.graphql")
     return p
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from bailleurs import schema_contract
+
+    if args.schema_command == "print":
+        sys.stdout.write(schema_contract.current_sdl())
+        return 0
+    status, report = schema_contract.check(args.old or schema_contract.CONTRACT)
+    print(report)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "schema":
+        return _schema(args)
     if args.command == "import":
         return asyncio.run(_import(args.file))
     return asyncio.run(_create_agent(args.role, args.identifier))
