@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from tortoise import Tortoise
 
-from bailleurs import console, graphql_http, logs
+from bailleurs import console, graphql_http, logs, trusted_documents
 from bailleurs.db import init_database
 from bailleurs.middleware import (
     BodyLimitMiddleware,
@@ -145,4 +145,5 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.documents = trusted_documents.Lookup()
     return app

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -26,6 +28,49 @@ async def _prepare(settings, demo: bool) -> None:
             await load_demo_if_empty(settings)
     finally:
         await Tortoise.close_connections()
+
+
+@contextlib.asynccontextmanager
+async def _database(settings) -> AsyncIterator[None]:
+    from bailleurs.db import init_database
+
+    await init_database(settings.database_url)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _documents(args: argparse.Namespace) -> int:
+    from bailleurs import trusted_documents as documents
+    from models import TrustedDocument
+
+    async with _database(load()):
+        if args.documents_command == "add":
+            try:
+                manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+                added, known = await documents.register(manifest, args.client or args.manifest.stem)
+            except (OSError, ValueError) as exc:
+                print(f"Impossible de lire {args.manifest} : {exc}", file=sys.stderr)
+                return 2
+            except documents.ManifestRejected as exc:
+                print("Manifeste refusé, rien n'a été enregistré "
+                      f"({len(exc.problems)} erreur(s)) :", file=sys.stderr)
+                for problem in exc.problems:
+                    print(f"  - {problem}", file=sys.stderr)
+                return 2
+            print(f"Documents enregistrés : {added} nouveau(x), {known} déjà connu(s).",
+                  file=sys.stderr)
+        elif args.documents_command == "list":
+            for row in await TrustedDocument.all().order_by("client", "added_at", "sha256"):
+                print(json.dumps({"documentId": f"sha256:{row.sha256}", "client": row.client,
+                                  "addedAt": row.added_at.isoformat()}, ensure_ascii=False))
+        else:
+            hashes = [h.removeprefix("sha256:") for h in args.hashes]
+            removed = await TrustedDocument.filter(sha256__in=hashes).delete()
+            print(f"Documents retirés : {removed} sur {len(hashes)} (les autres processus "
+                  "les oublient en une minute au plus).", file=sys.stderr)
+    return 0
 
 
 def start_line(settings, args: argparse.Namespace) -> str:
@@ -122,6 +167,14 @@ def parser() -> argparse.ArgumentParser:
         "check", help="lister les changements cassants et risqués depuis une version du SDL"
     )
     check.add_argument("old", type=Path, nargs="?", help="par défaut : schema.graphql")
+    docs = sub.add_parser("documents", help="les documents de confiance des clients")
+    docs_sub = docs.add_subparsers(dest="documents_command", required=True)
+    add = docs_sub.add_parser("add", help="enregistrer le manifeste d'un client")
+    add.add_argument("manifest", type=Path)
+    add.add_argument("--client", help="nom du client (par défaut : nom du fichier)")
+    docs_sub.add_parser("list", help="lister les documents enregistrés (JSON, un par ligne)")
+    remove = docs_sub.add_parser("remove", help="retirer des documents")
+    remove.add_argument("hashes", nargs="+", metavar="sha256:HASH")
     return p
 
 
@@ -140,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "documents":
+        return asyncio.run(_documents(args))
     if args.command == "schema":
         return _schema(args)
     if args.command == "import":
