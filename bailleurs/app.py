@@ -115,6 +115,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await Tortoise.close_connections()
+            if settings.metrics_token:
+                from bailleurs.metrics import process_exited
+
+                process_exited()
 
     middleware = [
         Middleware(RequestLogMiddleware),
@@ -139,6 +143,12 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
     ]
     if settings.graphiql:
         routes.append(Mount(console.ASSETS_PATH, console.console_assets()))
+    if settings.metrics_token:
+        from bailleurs import metrics
+
+        routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
+        middleware.insert(0, Middleware(metrics.MetricsMiddleware))
+        metrics.watch_caches(services)
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -92,6 +93,11 @@ def _serve(args: argparse.Namespace) -> int:
         args.workers = 1
     # Workers read the environment: a random secret must be drawn once for all of them.
     os.environ.setdefault("BAILLEURS_SECRET", settings.secret)
+    if settings.metrics_token and args.workers > 1 and not os.environ.get(
+        "PROMETHEUS_MULTIPROC_DIR"
+    ):
+        # Every worker writes its counters there; /metrics adds them up (prometheus-client).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bailleurs-metrics-")
     asyncio.run(_prepare(settings, demo=not args.no_demo))
     print(start_line(settings, args), file=sys.stderr, flush=True)
     uvicorn.run(

@@ -53,6 +53,10 @@ class Settings:
     )
     introspection: bool = field(default_factory=lambda: _bool("GRAPHQL_INTROSPECTION", True))
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
+    # GET /metrics exists only with a token, and answers only `Authorization: Bearer <token>`.
+    metrics_token: str | None = field(
+        default_factory=lambda: os.environ.get("METRICS_TOKEN") or None
+    )
     # off | allow | required (bailleurs.trusted_documents); required refuses free documents.
     trusted_documents: TrustedDocumentsMode = field(
         default_factory=lambda: TrustedDocumentsMode(

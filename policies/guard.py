@@ -9,8 +9,9 @@ check that it agrees with `enforce` on every object.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
-from policies.enforcers import EnforcerRegistry
+from policies.enforcers import EnforcerRegistry, ignore_lookup
 from policies.principal import Principal
 from policies.scope import EMPTY, Scope, compile_scopes
 from policies.vocabulary import AGENCY_DOMAIN, ANY, Act, Role, org_domain, user_subject
@@ -26,11 +27,17 @@ class ScopeCache:
             tuple[int, str], tuple[tuple[int, int], dict[str, Scope], frozenset[str]]
         ]
         self._entries = OrderedDict()
+        # `on_lookup(hit)` for every lookup (the service's metrics set it).
+        self.on_lookup: Callable[[bool], None] = ignore_lookup
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     async def compiled(self, user_id: int, domain: str) -> tuple[dict[str, Scope], frozenset[str]]:
         key = (user_id, domain)
         version = self._registry.version(domain)
         entry = self._entries.get(key)
+        self.on_lookup(entry is not None and entry[0] == version)
         if entry is not None and entry[0] == version:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
