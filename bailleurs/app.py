@@ -149,6 +149,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
         middleware.insert(0, Middleware(metrics.MetricsMiddleware))
         metrics.watch_caches(services)
+    if settings.tracing:
+        from bailleurs import tracing
+
+        middleware.insert(0, tracing.asgi_middleware())
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -53,6 +53,11 @@ class Settings:
     )
     introspection: bool = field(default_factory=lambda: _bool("GRAPHQL_INTROSPECTION", True))
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
+    # OpenTelemetry traces when an OTLP endpoint is set (bailleurs.tracing; standard OTEL_* vars).
+    tracing: bool = field(default_factory=lambda: bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ))
     # GET /metrics exists only with a token, and answers only `Authorization: Bearer <token>`.
     metrics_token: str | None = field(
         default_factory=lambda: os.environ.get("METRICS_TOKEN") or None

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+from opentelemetry import trace
+
 from policies.enforcers import EnforcerRegistry, ignore_lookup
 from policies.principal import Principal
 from policies.scope import EMPTY, Scope, compile_scopes
 from policies.vocabulary import AGENCY_DOMAIN, ANY, Act, Role, org_domain, user_subject
+
+_tracer = trace.get_tracer("bailleurs.policies")
 
 
 class ScopeCache:
@@ -76,7 +80,10 @@ class Guard:
             if domain is None:
                 self._compiled = ({}, frozenset())
             else:
-                self._compiled = await self._cache.compiled(self.principal.user_id, domain)
+                # One span per request: where the caller's rights come from (a no-op untraced).
+                with _tracer.start_as_current_span("authorization: rights of the caller") as span:
+                    span.set_attribute("authorization.domain", domain)
+                    self._compiled = await self._cache.compiled(self.principal.user_id, domain)
         return self._compiled
 
     async def scope(self, act: Act) -> Scope:
