@@ -51,7 +51,9 @@ def _hex(name: str, value: Any) -> str:
 def requested_hash(params: dict[str, Any]) -> str | None:
     if params.get("documentId") is not None:
         return _hex("documentId", params["documentId"])
-    persisted = (params.get("extensions") or {}).get("persistedQuery")
+    extensions = params.get("extensions")
+    # A malformed `extensions` is the HTTP layer's to refuse.
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is not None:
         if not isinstance(persisted, dict):
             raise DocumentRefused("BAD_REQUEST", "« persistedQuery » doit être un objet.")
