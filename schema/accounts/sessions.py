@@ -148,7 +148,9 @@ class CompleteFirstLoginInput:
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="L'utilisateur connecté.", permission_classes=[Authenticated])
+    @strawberry.field(
+        description="Le compte de la session en cours.", permission_classes=[Authenticated]
+    )
     async def me(self, info: strawberry.Info) -> User:
         row = await UserRow.get_or_none(id=info.context.principal.user_id)
         if row is None:
@@ -159,7 +161,7 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        description="Connexion avec l'identifiant et le mot de passe (public).",
+        description="Connexion avec l'identifiant et le mot de passe.",
         permission_classes=[Public],
     )
     async def login(self, info: strawberry.Info, identifier: str, password: str) -> LoginResult:
@@ -168,7 +170,7 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Première connexion : la première personne qui la termine pour les identifiants "
-            "de l'organisation en devient l'administrateur (session de première connexion)."
+            "de l'organisation en devient l'administrateur."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -181,8 +183,7 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
-            "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
-            "provisoire à changer)."
+            "une nouvelle est ouverte ; possible aussi avec un mot de passe provisoire à changer."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -192,6 +193,8 @@ class AccountMutation:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
 
-    @strawberry.mutation(description="Déconnexion.", permission_classes=[FirstLoginSession])
+    @strawberry.mutation(
+        description="Déconnexion : la session prend fin.", permission_classes=[FirstLoginSession]
+    )
     async def logout(self, info: strawberry.Info) -> bool:
         return await resolve.logout(info.context)

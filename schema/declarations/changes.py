@@ -11,7 +11,7 @@ from models.enums import ChangeKind as ChangeKindEnum
 from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
+from schema.declarations.tenants import DECLARABLE, Tenant
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 
 ChangeKind = strawberry.enum(
@@ -99,7 +99,7 @@ class UnpaidRentReport:
 class ChangeMutation:
     @strawberry.mutation(
         description="Déclare un changement (départ, fin de gestion, colocataires, non-décence). "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def declare_change(
@@ -133,7 +133,7 @@ class ChangeMutation:
 
     @strawberry.mutation(
         description="Signale un impayé ; dit s'il est constitué et jusqu'à quand le signaler. "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def report_unpaid_rent(

@@ -12,7 +12,7 @@ from resolvers.declarations.rent_rules import ANSWERS
 from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
+from schema.declarations.tenants import DECLARABLE, Tenant
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 
 
@@ -172,9 +172,6 @@ class RentDeclarationInput:
         }
 
 
-DECLARE = "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND)."
-
-
 @strawberry.type
 class DeclarationQuery:
     @strawberry.field(
@@ -189,7 +186,7 @@ class DeclarationQuery:
 @strawberry.type
 class DeclarationMutation:
     @strawberry.mutation(
-        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARE}",
+        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def start_rent_declaration(
@@ -199,7 +196,7 @@ class DeclarationMutation:
         return await declaration_node(info.context, row)
 
     @strawberry.mutation(
-        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARE}",
+        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def save_rent_declaration(
@@ -215,7 +212,7 @@ class DeclarationMutation:
         description=(
             "Valide et transmet la déclaration à la Caf, une seule fois. BAD_USER_INPUT "
             "nomme chaque réponse manquante ; un loyer inhabituel demande confirmAmount: true. "
-            + DECLARE
+            + DECLARABLE
         ),
         permission_classes=[Authenticated],
     )

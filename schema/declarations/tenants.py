@@ -114,6 +114,10 @@ def tenant_connection(
     return connection_of(page, nodes)
 
 
+# What the declaring mutations add to their permission class: a condition on the tenant.
+DECLARABLE = "Seulement pour un locataire sur lequel l'appelant peut déclarer (sinon NOT_FOUND)."
+
+
 @strawberry.type
 class TenantQuery:
     @strawberry.field(
