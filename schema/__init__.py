@@ -26,6 +26,7 @@ from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters
 from schema.permissions import Public, stating_who_may_call
+from schema.read_rules import ReadRulesExtension
 
 
 @strawberry.type
@@ -88,6 +89,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        ReadRulesExtension,  # the caller's rights, read once for the types' read rules
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

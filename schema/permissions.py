@@ -20,7 +20,6 @@ from strawberry.types.field import StrawberryField
 from policies.vocabulary import Act
 from resolvers.shared.errors import Forbidden, Unauthenticated
 
-READ_RULE = "read_rule"
 WHO_MAY_CALL = "Qui peut l'appeler : "
 
 
@@ -114,21 +113,3 @@ def stating_who_may_call(field: StrawberryField) -> StrawberryField:
     stated.description = f"{field.description} {sentence}" if field.description else sentence
     return stated
 
-
-def readable_by(rule: str):
-    """Give every field of a type that has no rule of its own the type's read rule."""
-
-    def stamp(cls):
-        for field in cls.__strawberry_definition__.fields:
-            if READ_RULE not in (field.metadata or {}):
-                field.metadata = {**(field.metadata or {}), READ_RULE: rule}
-        return cls
-
-    return stamp
-
-
-# The read rules of object types, named once so descriptions and the schema walk agree.
-VISIBLE_OBJECT = "Quiconque peut voir l'objet parent (vérifié au chargement)."
-SELF_OR_MANAGER = "L'utilisateur lui-même, ou un gestionnaire des habilitations de l'organisation."
-ANYONE = "Toute personne (résultat d'une opération publique)."
-AUDITOR = "Auditeur de la Caf."
