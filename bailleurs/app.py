@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from strawberry import Schema
 from tortoise import Tortoise
 
 from bailleurs import console, graphql_http, logs, trusted_documents
@@ -34,14 +35,18 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, schema: Schema | None = None
+) -> Starlette:
+    """The service; `schema` replaces the product's (tests serve one with extra roots)."""
     settings = settings or load()
     logs.configure()
     registry = EnforcerRegistry(settings.enforcer_cache_size)
     services = Services(settings=settings, registry=registry, scopes=ScopeCache(registry))
-    from schema import build_schema  # the schema imports every resolver: build it once here
+    if schema is None:
+        from schema import build_schema  # the schema imports every resolver: build it once here
 
-    schema = build_schema(settings)
+        schema = build_schema(settings)
 
     async def make_context(request: Request) -> Context:
         """A request sent with the session cookie needs the CSRF header unless it is safe:

@@ -11,8 +11,9 @@ from models.enums import ChangeKind as ChangeKindEnum
 from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.permissions import Authenticated
+from schema.read_rules import OF_TENANT, readable_by
 
 ChangeKind = strawberry.enum(
     ChangeKindEnum,
@@ -43,7 +44,7 @@ class DeclareChangeInput:
     comment: str | None = strawberry.field(default=None, description="Précisions libres.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Un changement déclaré à la Caf.")
 class ChangeDeclaration:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -77,7 +78,7 @@ class ReportUnpaidRentInput:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Un signalement d'impayé et ce que le service en conclut.")
 class UnpaidRentReport:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -99,7 +100,7 @@ class UnpaidRentReport:
 class ChangeMutation:
     @strawberry.mutation(
         description="Déclare un changement (départ, fin de gestion, colocataires, non-décence). "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def declare_change(
@@ -133,7 +134,7 @@ class ChangeMutation:
 
     @strawberry.mutation(
         description="Signale un impayé ; dit s'il est constitué et jusqu'à quand le signaler. "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def report_unpaid_rent(
