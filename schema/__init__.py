@@ -21,6 +21,7 @@ from schema.accounts.sessions import AccountMutation, AccountQuery
 from schema.audit.questions import AuditQuery
 from schema.declarations.changes import ChangeMutation
 from schema.declarations.payments import PaymentQuery
+from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
@@ -43,7 +44,7 @@ QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
     AccountQuery,  # accounts
     HabilitationQuery,  # habilitations
-    TenantQuery, DeclarationQuery, PaymentQuery,  # declarations
+    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery,  # declarations
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
