@@ -94,7 +94,9 @@ def create_app(
         from bailleurs.receipts import receipt_response
 
         context = await make_context(request)
-        return await receipt_response(context, request.path_params["declaration_id"])
+        kinds = {None: "rent", "changes": "change", "unpaid": "unpaid"}
+        kind = kinds.get(request.path_params.get("kind"), "unknown")
+        return await receipt_response(context, request.path_params["declaration_id"], kind)
 
     async def export(request: Request) -> Response:
         from bailleurs.exports import export_response
@@ -144,6 +146,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/receipts/{kind:str}/{declaration_id}.pdf", receipt, methods=["GET"]),
         Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
     ]
     if settings.graphiql:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from models import Organisation, User
+from models import ChangeDeclaration, Organisation, UnpaidRentReport, User
 from models.enums import DeclarationState
 from policies.vocabulary import Act
 from resolvers.declarations import receipts
 from resolvers.declarations.rent import get_declaration, summary_of
+from resolvers.declarations.tenants import get_tenant
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound
 
@@ -42,6 +43,17 @@ async def _store_late(context: Context, row):  # noqa: ANN001, ANN202 - RentDecl
         return await receipts.stored(receipts.RENT, row.id)
 
 
+async def record_pdf(context: Context, kind: str, record_id: int) -> tuple[str, bytes]:
+    """A change's or an unpaid report's receipt, to whoever may read its tenant."""
+    model = {receipts.CHANGE: ChangeDeclaration, receipts.UNPAID: UnpaidRentReport}[kind]
+    row = await model.get_or_none(id=record_id)
+    stored = await receipts.stored(kind, record_id) if row else None
+    if row is None or stored is None:
+        raise NotFound("Reçu introuvable.")
+    await get_tenant(context, row.tenant_id, Act.READ)  # NotFound outside the caller's scope
+    return f"{stored.reference}.pdf", bytes(stored.pdf)
+
+
 def _not_found() -> Response:
     return JSONResponse(
         {"errors": [{"message": "Reçu introuvable.", "extensions": {"code": "NOT_FOUND"}}]},
@@ -49,13 +61,18 @@ def _not_found() -> Response:
     )
 
 
-async def receipt_response(context: Context, declaration_id: str) -> Response:
+async def receipt_response(context: Context, record_id: str, kind: str = receipts.RENT
+                           ) -> Response:
     # Anonymous callers, other organisations and callers outside the scope all get the same 404.
     p = context.principal
-    if p is None or p.restricted or p.user_id is None or not declaration_id.isdigit():
+    known = kind in (receipts.RENT, receipts.CHANGE, receipts.UNPAID)
+    if p is None or p.restricted or p.user_id is None or not record_id.isdigit() or not known:
         return _not_found()
     try:
-        name, pdf = await receipt_pdf(context, int(declaration_id))
+        if kind == receipts.RENT:
+            name, pdf = await receipt_pdf(context, int(record_id))
+        else:
+            name, pdf = await record_pdf(context, kind, int(record_id))
     except NotFound:
         return _not_found()
     return Response(

@@ -57,6 +57,13 @@ class ChangeDeclaration:
     late: bool = strawberry.field(description="Départ déclaré après le délai d'un mois.")
     notices: list[str] = strawberry.field(description="Ce que le bailleur doit savoir.")
     declared_at: datetime = strawberry.field(description="Date et heure de la déclaration.")
+    reference: str | None = strawberry.field(
+        description="Référence imprimée sur l'accusé de réception (nulle pour une déclaration "
+        "antérieure aux accusés)."
+    )
+    receipt_url: str | None = strawberry.field(
+        description="L'accusé de réception PDF, rendu à la déclaration et servi tel quel."
+    )
 
 
 @strawberry.input(description="Un impayé de loyer à signaler.")
@@ -94,6 +101,13 @@ class UnpaidRentReport:
     report_deadline: date | None = strawberry.field(description="Date limite de signalement.")
     late: bool = strawberry.field(description="Le délai de signalement est-il dépassé ?")
     message: str = strawberry.field(description="L'explication, en français.")
+    reference: str | None = strawberry.field(
+        description="Référence imprimée sur l'accusé de réception (nul pour un signalement "
+        "antérieur aux accusés)."
+    )
+    receipt_url: str | None = strawberry.field(
+        description="L'accusé de réception PDF, rendu au signalement et servi tel quel."
+    )
 
 
 @strawberry.type
@@ -107,7 +121,7 @@ class ChangeMutation:
         self, info: strawberry.Info, input: DeclareChangeInput
     ) -> ChangeDeclaration:  # noqa: A002
         ctx = info.context
-        row = await changes.declare_change(
+        row, receipt = await changes.declare_change(
             ctx,
             changes.ChangeRequest(
                 tenant_id=decode_id(input.tenant_id),
@@ -130,6 +144,8 @@ class ChangeMutation:
             late=row.late,
             notices=changes.notices(row, s.departure_notice_days, s.non_decency_hold_months),
             declared_at=row.created_at,
+            reference=receipt.reference,
+            receipt_url=f"/receipts/changes/{row.id}.pdf",
         )
 
     @strawberry.mutation(
@@ -141,7 +157,7 @@ class ChangeMutation:
         self, info: strawberry.Info, input: ReportUnpaidRentInput
     ) -> UnpaidRentReport:  # noqa: A002
         ctx = info.context
-        row, a = await unpaid.report_unpaid_rent(
+        row, a, receipt = await unpaid.report_unpaid_rent(
             ctx,
             unpaid.UnpaidRequest(
                 tenant_id=decode_id(input.tenant_id),
@@ -166,4 +182,6 @@ class ChangeMutation:
             report_deadline=a.deadline,
             late=a.late,
             message=unpaid.explain(row, a, s.unpaid_threshold_months, s.unpaid_report_months),
+            reference=receipt.reference,
+            receipt_url=f"/receipts/unpaid/{row.id}.pdf",
         )

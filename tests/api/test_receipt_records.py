@@ -78,3 +78,38 @@ async def test_twenty_parallel_validations_issue_one_receipt(api):
     assert {a["errors"][0]["extensions"]["code"] for a in answers if "errors" in a} == {"CONFLICT"}
     assert await Receipt.filter(kind="rent", target_id=int(declaration["id"])).count() == 1
     assert await AuditEvent.filter(action="declaration_transmitted").count() == 1
+
+
+CHANGE = """mutation($input: DeclareChangeInput!) {
+  declareChange(input: $input) { id reference receiptUrl } }"""
+UNPAID = """mutation($input: ReportUnpaidRentInput!) {
+  reportUnpaidRent(input: $input) { id reference receiptUrl } }"""
+
+
+async def test_changes_and_unpaid_reports_get_receipts_the_same_way(api):
+    from tests.api.declaration_ops import tenant_id
+    from tests.api.test_changes import days_ago, month_start
+
+    token = await demo_login(api)
+    change = (await api.ok(CHANGE, {"input": {
+        "tenantId": await tenant_id("COUTURE"), "kind": "DEPART", "eventDate": days_ago(10)}},
+        token))["declareChange"]
+    report = (await api.ok(UNPAID, {"input": {
+        "tenantId": await tenant_id("BRISSON"), "amountOwedCents": 90000, "months": 3,
+        "unpaidSince": month_start(4).isoformat(), "rentCents": 30000, "chargesCents": 2000,
+        "benefitPaidToLandlord": False}}, token))["reportUnpaidRent"]
+    for made, kind, prefix, words in ((change, "change", "DC", "départ du locataire"),
+                                      (report, "unpaid", "DI", "Signalement d'impayé")):
+        receipt = await Receipt.get(kind=kind, target_id=int(made["id"]))
+        assert made["reference"] == receipt.reference and receipt.reference.startswith(prefix)
+        served = await fetch(api, made["receiptUrl"], token)
+        assert served.status_code == 200 and served.content == bytes(receipt.pdf)
+        text = pdf_text(served.content)
+        assert words in text and receipt.verification_code in text
+        checked = await api.ok(VERIFY, {"r": receipt.reference, "c": receipt.verification_code})
+        assert checked["verifyReceipt"]["kind"] == kind
+        # An anonymous caller and a made-up kind: the same 404 as a missing receipt.
+        assert (await fetch(api, made["receiptUrl"])).status_code == 404
+        assert (await fetch(api, f"/receipts/other/{made['id']}.pdf", token)).status_code == 404
+    event = await AuditEvent.get(action="change_declared")
+    assert event.after["receiptSha256"] == (await Receipt.get(kind="change")).sha256
