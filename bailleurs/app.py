@@ -16,6 +16,7 @@ from tortoise import Tortoise
 
 from bailleurs import graphql_http, logs
 from bailleurs.db import init_database
+from bailleurs.http_errors import EXCEPTION_HANDLERS
 from bailleurs.middleware import (
     BodyLimitMiddleware,
     RequestLogMiddleware,
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
             Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
         ],
         middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = services

@@ -9,7 +9,7 @@ from pathlib import Path
 from string import Template
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from xhtml2pdf import pisa
 
 from models import Organisation, RentDeclaration, User
@@ -21,6 +21,7 @@ from resolvers.shared import french
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound
 
+RECEIPT_NOT_FOUND = "Reçu introuvable."
 TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
 
 
@@ -80,7 +81,7 @@ async def receipt_pdf(context: Context, declaration_id: int) -> tuple[str, bytes
     """(file name, PDF) of a transmitted declaration the caller may read; NotFound otherwise."""
     row = await get_declaration(context, declaration_id, Act.READ)
     if row.state != DeclarationState.TRANSMIS:
-        raise NotFound("Reçu introuvable.")
+        raise NotFound(RECEIPT_NOT_FOUND)
     organisation = await Organisation.get(id=row.tenant.housing.organisation_id)
     validated_by = await User.get_or_none(id=row.validated_by_id) if row.validated_by_id else None
     html = receipt_html(
@@ -90,22 +91,15 @@ async def receipt_pdf(context: Context, declaration_id: int) -> tuple[str, bytes
     return f"declaration-{row.reference}.pdf", await run_in_threadpool(render_pdf, html)
 
 
-def _not_found() -> Response:
-    return JSONResponse(
-        {"errors": [{"message": "Reçu introuvable.", "extensions": {"code": "NOT_FOUND"}}]},
-        status_code=404,
-    )
-
-
 async def receipt_response(context: Context, declaration_id: str) -> Response:
     # Anonymous callers, other organisations and callers outside the scope all get the same 404.
     p = context.principal
     if p is None or p.restricted or p.user_id is None or not declaration_id.isdigit():
-        return _not_found()
+        raise NotFound(RECEIPT_NOT_FOUND)
     try:
         name, pdf = await receipt_pdf(context, int(declaration_id))
-    except NotFound:
-        return _not_found()
+    except NotFound as exc:
+        raise NotFound(RECEIPT_NOT_FOUND) from exc
     return Response(
         pdf,
         media_type="application/pdf",

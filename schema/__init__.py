@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -24,7 +23,7 @@ from schema.declarations.payments import PaymentQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
-from schema.input_rules import NoNulCharacters
+from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
 from schema.permissions import Public
 
 
@@ -63,19 +62,23 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # built per request, those fresh classes are part of ValidationCache's key and it never hits
     # (validation then runs on every request). Build the rules once, add them per request.
     limits = [
-        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        *(refusing(rule, "La requête est trop profonde.")
+          for rule in QueryDepthLimiter(max_depth=settings.max_depth).validation_rules),
+        *(refusing(rule, "La requête contient trop d'alias.")
+          for rule in MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules),
         NoNulCharacters,
     ]
+    if not settings.introspection:  # what Strawberry's DisableIntrospection adds
+        limits.append(
+            refusing(NoSchemaIntrospectionCustomRule, "L'introspection du schéma est désactivée.")
+        )
     # Factories: Strawberry builds fresh extension instances for each request.
     extensions = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        TypedValidationCache,
     ]
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
     return BailleursSchema(
         query=merge_types("Query", QUERY_AREAS),
         mutation=merge_types("Mutation", MUTATION_AREAS),
