@@ -128,7 +128,7 @@ async def export_response(ctx: Context, kind: str, organisation_id: str) -> Resp
     """The CSV file; refusals are raised, answered by the application's error handlers."""
     if ctx.principal is None or ctx.principal.restricted:
         raise Unauthenticated()
-    if not await ctx.guard.may(Act.AUDIT):
+    if not await ctx.guard.has_organisation_right(Act.AUDIT):
         raise Forbidden()
     if kind not in EXPORTS or not organisation_id.isdigit():
         raise NotFound("Export introuvable.")

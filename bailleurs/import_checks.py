@@ -17,7 +17,7 @@ from models.validators import is_allocataire_number, is_departement, is_postal_c
 TYPES = {"CONVENTIONNE": HousingType.CONVENTIONNE, "PRIVE": HousingType.PRIVE}
 
 
-class ImportError_(Exception):  # noqa: N801 - not the builtin
+class ImportFileRejected(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
@@ -180,14 +180,14 @@ def validate(data: Any) -> None:
     for i, org in enumerate(v.c.require(data, "organisations", "fichier", list) or []):
         v.organisation(org, f"organisations[{i}]")
     if v.c.problems:
-        raise ImportError_(v.c.problems)
+        raise ImportFileRejected(v.c.problems)
 
 
 def parse(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportError_(
+        raise ImportFileRejected(
             [f"ligne {exc.lineno}, colonne {exc.colno} : JSON invalide ({exc.msg})"]
         ) from exc
     validate(data)

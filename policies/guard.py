@@ -85,6 +85,6 @@ class Guard:
     async def has_role(self, role: Role) -> bool:
         return role.value in await self.roles()
 
-    async def may(self, act: Act) -> bool:
+    async def has_organisation_right(self, act: Act) -> bool:
         """An organisation- or agency-wide right (manage, delegate, audit, replace_admin)."""
         return not (await self.scope(act)).is_empty

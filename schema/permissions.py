@@ -65,7 +65,7 @@ class _HasRight(Rule):
         p = info.context.principal
         if p is None or p.restricted or p.user_id is None:
             raise Unauthenticated()
-        return await info.context.guard.may(self.act)
+        return await info.context.guard.has_organisation_right(self.act)
 
 
 class MayManage(_HasRight):

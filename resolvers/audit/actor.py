@@ -15,7 +15,7 @@ ANONYMOUS = "anonyme"
 GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administrator_replaced")
 
 
-async def data_right_origin(ctx: Context) -> list[dict]:
+async def caller_grants(ctx: Context) -> list[dict]:
     """The roles and groups through which the caller acts, and the event that granted them."""
     user_id = ctx.principal.user_id
     grant = (
@@ -55,7 +55,7 @@ async def record_action(
         target_id=target_id,
         before=before,
         after=after,
-        delegation=await data_right_origin(ctx),
+        delegation=await caller_grants(ctx),
     )
 
 

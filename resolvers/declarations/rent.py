@@ -16,8 +16,8 @@ from resolvers.declarations.rent_rules import (
     Facts,
     amount_is_unusual,
     answers_of,
+    find_problems,
     merge,
-    problems,
     rent_is_due,
 )
 from resolvers.declarations.rent_summary import Summary, summarize
@@ -106,7 +106,7 @@ async def save_rent_declaration(
     _ensure_open(row)
     current = answers_of(row)
     merged = merge(current, given)
-    found = problems(merged, facts_of(ctx, row), complete=False)
+    found = find_problems(merged, facts_of(ctx, row), complete=False)
     if found:
         raise Invalid(found)
     changes: dict[str, Any] = {k: v for k, v in merged.items() if v != current[k]}
@@ -171,7 +171,7 @@ async def validate_rent_declaration(
         row.tenant = tenant
         _ensure_open(row)
         previous = row.state.value
-        found = problems(answers_of(row), facts_of(ctx, row), complete=True)
+        found = find_problems(answers_of(row), facts_of(ctx, row), complete=True)
         if found:
             raise Invalid(
                 found, "La déclaration est incomplète ou incohérente : " + " ".join(found.values())

@@ -170,7 +170,9 @@ async def report_unpaid_rent(
     return row, result
 
 
-def explain(row: UnpaidRentReport, a: Assessment, threshold_months: int, report_months: int) -> str:
+def explain_unpaid_rent(
+    row: UnpaidRentReport, a: Assessment, threshold_months: int, report_months: int
+) -> str:
     share = "loyer + charges − aide versée au bailleur" if a.benefit_cents else "loyer + charges"
     rule = f"{french.euros(a.threshold_cents)} = {threshold_months} × ({share})"
     debt = french.euros(row.amount_owed_cents)

@@ -107,7 +107,7 @@ async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
     roles = set(await enforcer.get_roles_for_user_in_domain(
         user_subject(target.id), org_domain(target.organisation_id)
     ))
-    if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
+    if roles & MANAGERS and not await ctx.guard.has_organisation_right(Act.DELEGATE):
         raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
 
 

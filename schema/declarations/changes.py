@@ -164,5 +164,7 @@ class ChangeMutation:
             constituted_on=a.constituted_on,
             report_deadline=a.deadline,
             late=a.late,
-            message=unpaid.explain(row, a, s.unpaid_threshold_months, s.unpaid_report_months),
+            message=unpaid.explain_unpaid_rent(
+                row, a, s.unpaid_threshold_months, s.unpaid_report_months
+            ),
         )
