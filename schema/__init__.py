@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -13,7 +15,6 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from bailleurs.settings import Settings
 from schema.accounts.administration import AccountAdminMutation
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
@@ -25,6 +26,9 @@ from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
 from schema.permissions import Public
+
+if TYPE_CHECKING:  # annotations only: the application passes its settings in
+    from bailleurs.settings import Settings
 
 
 @strawberry.type

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from bailleurs.settings import Settings
 from models import Session, User
 from models.enums import UserStatus
 from policies.principal import Principal
 from resolvers.shared.clock import now, today
+
+if TYPE_CHECKING:  # annotations only: settings reach this layer through the context
+    from bailleurs.settings import Settings
 
 COOKIE_NAME = "bailleurs_session"
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from bailleurs.settings import Settings
 from policies.enforcers import EnforcerRegistry
 from policies.guard import Guard, ScopeCache
 from policies.principal import Principal
+
+if TYPE_CHECKING:  # annotations only: settings reach this layer through the context
+    from bailleurs.settings import Settings
 
 
 @dataclass
