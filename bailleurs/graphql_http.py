@@ -199,6 +199,7 @@ def _note_for_log(request: Request, operations: list[dict], bodies: list[dict], 
 
 
 async def _respond(request: Request, schema, make_context, settings, media_type: str):
+    batch: list[Any] | Any  # one operation's parameters, or a list of them (a batch)
     if request.method in ("GET", "HEAD"):
         batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
     else:

@@ -61,15 +61,17 @@ class Guard:
         p = self.principal
         if p is None or p.user_id is None or p.restricted:
             return None
-        return AGENCY_DOMAIN if p.is_agency else org_domain(p.organisation_id)
+        if p.is_agency:
+            return AGENCY_DOMAIN
+        return None if p.organisation_id is None else org_domain(p.organisation_id)
 
     async def _rights(self) -> tuple[dict[str, Scope], frozenset[str]]:
         if self._compiled is None:
-            domain = self.domain
-            if domain is None:
+            domain, p = self.domain, self.principal
+            if domain is None or p is None or p.user_id is None:
                 self._compiled = ({}, frozenset())
             else:
-                self._compiled = await self._cache.compiled(self.principal.user_id, domain)
+                self._compiled = await self._cache.compiled(p.user_id, domain)
         return self._compiled
 
     async def scope(self, act: Act) -> Scope:

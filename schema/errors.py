@@ -64,7 +64,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             "extensions": {"code": original.code, **original.extensions},
         }
     if original is None and "code" in (error.extensions or {}):  # a permission class's own error
-        return {"message": error.message, **location, "extensions": dict(error.extensions)}
+        return {"message": error.message, **location, "extensions": dict(error.extensions or {})}
     if error.path is None:
         # Parse, validation and variable errors (the latter wrap the scalar's exception): the
         # original English text stays in `detail` for developers.

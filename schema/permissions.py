@@ -12,6 +12,7 @@ from strawberry.permission import BasePermission
 
 from policies.vocabulary import Act
 from resolvers.shared.errors import Forbidden, Unauthenticated
+from schema.info import Info
 
 READ_RULE = "read_rule"
 
@@ -31,7 +32,7 @@ class Public(Rule):
 
     description = "Public."
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return True
 
 
@@ -41,7 +42,7 @@ class FirstLoginSession(Rule):
     error = Unauthenticated
     description = "Toute session, y compris celle d'une première connexion."
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.principal is not None
 
 
@@ -51,7 +52,7 @@ class Authenticated(Rule):
     error = Unauthenticated
     description = "Utilisateur connecté."
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         p = info.context.principal
         return p is not None and not p.restricted and p.user_id is not None
 
@@ -61,7 +62,7 @@ class _HasRight(Rule):
 
     act: Act
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         p = info.context.principal
         if p is None or p.restricted or p.user_id is None:
             raise Unauthenticated()

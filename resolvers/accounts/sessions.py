@@ -93,7 +93,7 @@ async def revoke_sessions(user_id: int, keep: int | None = None) -> None:
     await query.update(revoked_at=now())
 
 
-async def revoke_session(session_id: int) -> None:
+async def revoke_session(session_id: int | None) -> None:
     await Session.filter(id=session_id).update(revoked_at=now())
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from models import AuditEvent
 from resolvers.audit import chain as audit_log
 from resolvers.shared.context import Context
+from resolvers.shared.errors import Unauthenticated
 from resolvers.shared.loaders import UserByIdLoader
 
 # The actor of what someone not logged in sets off (failed logins, recovery requests).
@@ -17,7 +18,7 @@ GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administ
 
 async def caller_grants(ctx: Context) -> list[dict]:
     """The roles and groups through which the caller acts, and the event that granted them."""
-    user_id = ctx.principal.user_id
+    user_id = ctx.user_id
     grant = (
         await AuditEvent.filter(target_type="user", target_id=str(user_id), action__in=GRANTS)
         .order_by("-id")
@@ -45,7 +46,9 @@ async def record_action(
     after: Any = None,
 ) -> None:
     """Call inside the transaction of the change."""
-    user = await ctx.loader(UserByIdLoader).load(ctx.principal.user_id)
+    user = await ctx.loader(UserByIdLoader).load(ctx.user_id)
+    if user is None:  # the caller's account is gone under their session
+        raise Unauthenticated()
     await audit_log.record(
         action,
         actor_id=user.id,

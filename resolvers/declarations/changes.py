@@ -106,7 +106,7 @@ async def declare_change(ctx: Context, req: ChangeRequest) -> ChangeDeclaration:
             co_tenant_count=req.co_tenant_count,
             comment=req.comment,
             late=late,
-            created_by_id=ctx.principal.user_id,
+            created_by_id=ctx.user_id,
         )
         await record_action(
             ctx,

@@ -73,7 +73,7 @@ async def start_rent_declaration(ctx: Context, tenant_id: int, year: int | None)
                     tenant=tenant,
                     year=campaign,
                     state=DeclarationState.NON_SAISI,
-                    created_by_id=ctx.principal.user_id,
+                    created_by_id=ctx.user_id,
                 )
                 await record_action(
                     ctx,
@@ -180,7 +180,7 @@ async def validate_rent_declaration(
         changes = {
             "state": DeclarationState.TRANSMIS,
             "reference": f"DL{row.year}-{tenant.allocataire_number}",
-            "validated_by_id": ctx.principal.user_id,
+            "validated_by_id": ctx.user_id,
             "transmitted_at": now(),
             "amount_confirmed": unusual,
         }

@@ -121,7 +121,7 @@ async def report_unpaid_rent(
     rent = req.rent_cents if req.rent_cents is not None else (known_rent or tenant.last_rent_cents)
     charges = req.charges_cents if req.charges_cents is not None else known_charges
     found = _problems(req, rent, charges, tenant.occupied_since)
-    if found:
+    if found or rent is None or charges is None:  # _problems names missing amounts
         raise Invalid(found)
     benefit = (tenant.benefit_cents or 0) if req.benefit_paid_to_landlord else 0
     s = ctx.settings
@@ -148,7 +148,7 @@ async def report_unpaid_rent(
             threshold_cents=result.threshold_cents,
             constituted=result.constituted,
             report_deadline=result.deadline,
-            created_by_id=ctx.principal.user_id,
+            created_by_id=ctx.user_id,
         )
         await record_action(
             ctx,

@@ -12,10 +12,12 @@ from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
 from schema.declarations.tenant_nodes import tenant_node
 from schema.declarations.tenants import Tenant
+from schema.info import Info
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 
-ChangeKind = strawberry.enum(
-    ChangeKindEnum,
+ChangeKind = ChangeKindEnum  # marked as a GraphQL enum in place (see schema.common)
+strawberry.enum(
+    ChangeKind,
     description=(
         "Départ du locataire, fin de gestion, nombre de colocataires, non-décence du logement."
     ),
@@ -103,7 +105,7 @@ class ChangeMutation:
         permission_classes=[Authenticated],
     )
     async def declare_change(
-        self, info: strawberry.Info, input: DeclareChangeInput
+        self, info: Info, input: DeclareChangeInput
     ) -> ChangeDeclaration:  # noqa: A002
         ctx = info.context
         row = await changes.declare_change(
@@ -137,7 +139,7 @@ class ChangeMutation:
         permission_classes=[Authenticated],
     )
     async def report_unpaid_rent(
-        self, info: strawberry.Info, input: ReportUnpaidRentInput
+        self, info: Info, input: ReportUnpaidRentInput
     ) -> UnpaidRentReport:  # noqa: A002
         ctx = info.context
         row, a = await unpaid.report_unpaid_rent(

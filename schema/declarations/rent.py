@@ -13,6 +13,7 @@ from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
 from schema.declarations.tenant_nodes import tenant_node
 from schema.declarations.tenants import Tenant
+from schema.info import Info
 from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
 
 
@@ -181,7 +182,7 @@ class DeclarationQuery:
         description="Une déclaration de loyer ; NOT_FOUND si inexistante ou hors habilitation.",
         permission_classes=[Authenticated],
     )
-    async def rent_declaration(self, info: strawberry.Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
+    async def rent_declaration(self, info: Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
         row = await resolve.get_declaration(info.context, decode_id(id))
         return await declaration_node(info.context, row)
 
@@ -193,7 +194,7 @@ class DeclarationMutation:
         permission_classes=[Authenticated],
     )
     async def start_rent_declaration(
-        self, info: strawberry.Info, tenant_id: strawberry.ID, year: int | None = None
+        self, info: Info, tenant_id: strawberry.ID, year: int | None = None
     ) -> RentDeclaration:
         row = await resolve.start_rent_declaration(info.context, decode_id(tenant_id), year)
         return await declaration_node(info.context, row)
@@ -204,7 +205,7 @@ class DeclarationMutation:
     )
     async def save_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         input: RentDeclarationInput,  # noqa: A002
     ) -> RentDeclaration:
@@ -221,7 +222,7 @@ class DeclarationMutation:
     )
     async def validate_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         confirm_amount: bool = False,  # noqa: A002
     ) -> RentDeclaration:
