@@ -213,3 +213,19 @@ async def test_a_delegate_never_withdraws_what_the_administrator_grants_meanwhil
     lines = await policy_lines(world.domain)
     for u in targets:
         assert world.groups["conv2A"].id in group_ids_of(lines, u.id)
+
+
+async def test_the_auditor_sees_a_perimeter_among_the_rules(api):
+    from bailleurs.agency import create_agent
+
+    world = await build_world(api)
+    await create_agent(api.services.settings, "auditeur", "CAF.AUDIT", "Audit-Caf-Secret-2026")
+    token = await api.login("CAF.AUDIT", "Audit-Caf-Secret-2026")
+    data = await api.ok("""query($o: ID!) { policies(organisationId: $o) {
+        rules { subjectKind subject housingType zone action } } }""",
+                        {"o": str(world.organisation.id)}, token)
+    perimeter = [r for r in data["policies"]["rules"] if r["subjectKind"] == "user"]
+    assert perimeter == [
+        {"subjectKind": "user", "subject": f"u:{world.uid('r14')}", "housingType": h,
+         "zone": "14", "action": "grant"} for h in ("CONVENTIONNE", "PRIVE")
+    ]
