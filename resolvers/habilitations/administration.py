@@ -15,7 +15,7 @@ from models import HabilitationGroup, User
 from models.enums import UserStatus, WorkMode
 from policies.defaults import perimeter_rules
 from policies.vocabulary import Act, Role, group_subject, org_domain, parse_id, user_subject
-from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
+from resolvers.accounts.passwords import generate_identifier, generate_password, hash_in_thread
 from resolvers.accounts.person_checks import person_problems
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
@@ -129,6 +129,9 @@ async def create_user(ctx: Context, data: NewUser) -> User:
     organisation_id = ctx.principal.organisation_id
     domain = org_domain(organisation_id)
     password = generate_password()
+    # Hashed before the transaction, which holds the organisation's policy lock (on SQLite the
+    # database's write lock) from its first statement.
+    password_hash = await hash_in_thread(ctx.settings, password)
     async with delegated(ctx, group_ids=data.group_ids) as change:
         from models import Organisation
 
@@ -139,7 +142,7 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             last_name=data.last_name.strip(), first_name=data.first_name.strip(),
             email=data.email, phone=data.phone, opening_date=data.opening_date,
             closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
-            password_hash=hash_password(ctx.settings, password), must_change_password=True,
+            password_hash=password_hash, must_change_password=True,
             created_by_id=ctx.principal.user_id,
         )
         for group in change.groups:
@@ -202,6 +205,8 @@ async def set_habilitation_manager(
         if enabled:
             await enforcer.add_role_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
             pairs = group_pairs(enforcer, domain, (g.id for g in change.groups))
+            if group_ids is not None and not pairs:  # stored as nothing, it would read as default
+                raise invalid("groupIds", "Ces groupes ne couvrent aucun logement.")
             if pairs:
                 await enforcer.add_policies(perimeter_rules(user.organisation_id, user.id, pairs))
         else:

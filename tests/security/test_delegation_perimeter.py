@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from models import AuditEvent, OutboxMail, User
+from models import AuditEvent, HabilitationGroup, OutboxMail, User
 from resolvers.shared.clock import today
 from tests.accounts_support import COMPLETE_FIRST_LOGIN, credentials_in, profile
 from tests.conftest import LOGIN
@@ -122,6 +122,11 @@ async def test_the_perimeter_argument_is_checked(api):
     assert off["extensions"]["code"] == "BAD_USER_INPUT"
     unknown = await api.error(SET_MANAGER, {"u": r14, "on": True, "g": ["999999"]}, admin)
     assert unknown["extensions"]["code"] == "NOT_FOUND"
+    # a group with no zone covers nothing: stored as no line, it would read as the default
+    hollow = await HabilitationGroup.create(organisation=world.organisation, name="Vide",
+                                            housing_type="prive", zones=[])
+    nothing = await api.error(SET_MANAGER, {"u": r14, "on": True, "g": [str(hollow.id)]}, admin)
+    assert nothing["extensions"]["code"] == "BAD_USER_INPUT"
     # dismissing a responsable removes its perimeter with its role
     await api.ok(SET_MANAGER, {"u": r14, "on": False, "g": None}, admin)
     lines = await policy_lines(world.domain)
