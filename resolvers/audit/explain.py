@@ -120,6 +120,7 @@ ACTION_LABELS = {
     "declare": "déclarer",
     "manage": "gérer les utilisateurs",
     "delegate": "nommer les responsables",
+    "grant": "attribuer ces habilitations (périmètre d'un responsable)",
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 import casbin
 
 from models import AuditEvent, HabilitationGroup, User
-from policies.defaults import group_rules, organisation_role_rules
+from policies.defaults import group_rules, organisation_role_rules, perimeter_rules
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
 from resolvers.accounts.login import required_actions
@@ -198,6 +198,9 @@ async def view_as_of(organisation_id: int, day: date) -> PolicyView:
         p_lines += group_rules(organisation_id, g.id, g.housing_type, g.zones)
     g_lines = []
     for uid, state in users.items():
+        perimeter = [groups[int(gid)] for gid in state.get("perimeter") or () if int(gid) in groups]
+        pairs = [(g.housing_type, z) for g in perimeter for z in g.zones]
+        p_lines += perimeter_rules(organisation_id, uid, pairs)
         for role in state.get("roles") or ():
             g_lines.append([user_subject(uid), role, domain])
         for gid in state.get("groups") or ():

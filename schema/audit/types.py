@@ -121,8 +121,10 @@ class UserAccess:
 @readable_by(AUDITOR)
 @strawberry.type(description="Une règle en vigueur : un rôle ou un groupe, et ce qu'il permet.")
 class PolicyRule:
-    subject_kind: str = strawberry.field(description="role ou group.")
-    subject: str = strawberry.field(description="Nom du rôle ou du groupe.")
+    subject_kind: str = strawberry.field(
+        description="role, group, ou user (le périmètre de délégation d'un responsable)."
+    )
+    subject: str = strawberry.field(description="Nom du rôle ou du groupe, ou « u:<id> ».")
     group_id: strawberry.ID | None = strawberry.field(description="Le groupe, le cas échéant.")
     housing_type: HousingType | None = strawberry.field(
         description="Type de logement (vide : tous)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -41,6 +42,17 @@ class CreateUserInput:
     group_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Groupes d'habilitation."
     )
+
+
+PerimeterIds = Annotated[
+    list[strawberry.ID] | None,
+    strawberry.argument(
+        description=(
+            "Périmètre de délégation : les groupes que le responsable peut attribuer. "
+            "Absent : les groupes qu'il détient."
+        )
+    ),
+]
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
@@ -103,14 +115,23 @@ class HabilitationMutation:
 
     @strawberry.mutation(
         description=(
-            "Désigner (ou retirer) un responsable d'habilitation."
+            "Désigner (ou retirer) un responsable d'habilitation. "
+            "Le responsable n'attribue et ne retire que les groupes de son périmètre, et ne gère "
+            "que les utilisateurs dont tous les groupes y sont."
         ),
         permission_classes=[MayDelegate],
     )
     async def set_habilitation_manager(
-        self, info: Info, user_id: strawberry.ID, enabled: bool
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        enabled: bool,
+        group_ids: PerimeterIds = None,
     ) -> User:
-        user = await resolve.set_habilitation_manager(info.context, decode_id(user_id), enabled)
+        groups = None if group_ids is None else _ids(group_ids)
+        user = await resolve.set_habilitation_manager(
+            info.context, decode_id(user_id), enabled, groups
+        )
         return User.from_row(user)
 
     @strawberry.mutation(

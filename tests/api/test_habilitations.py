@@ -27,6 +27,9 @@ SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
 SET_MANAGER = """mutation($u: ID!, $on: Boolean!) {
   setHabilitationManager(userId: $u, enabled: $on) { id roles }
 }"""
+SET_PERIMETER = """mutation($u: ID!, $g: [ID!]) {
+  setHabilitationManager(userId: $u, enabled: true, groupIds: $g) { id roles }
+}"""
 CLOSE_USER = """mutation($u: ID!, $d: Date!) {
   closeUser(userId: $u, closingDate: $d) { id status closingDate }
 }"""
@@ -73,6 +76,9 @@ async def world(api):
         "adminB": where(beta),
     }
     tokens = {name: await api.login(u.identifier, PASSWORD) for name, u in users.items()}
+    # The responsable holds conventionnés 14 and may grant privés 14 too (its perimeter).
+    await api.ok(SET_PERIMETER, {"u": str(users["resp"].id), "g": [str(conv14.id), str(priv14.id)]},
+                 tokens["admin"])
     return {"alpha": alpha, "beta": beta, "users": users, "tokens": tokens, "tenants": tenants,
             "expected": expected,
             "groups": {"conv14": conv14, "priv14": priv14, "priv971": priv971}}
