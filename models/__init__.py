@@ -5,7 +5,7 @@ from models.habilitations import CasbinRule, HabilitationGroup
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
-from models.users import User
+from models.users import PasswordHistory, User
 
 __models__ = [
     Organisation,
@@ -22,4 +22,5 @@ __models__ = [
     OutboxMail,
     Session,
     Throttle,
+    PasswordHistory,
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from policies.vocabulary import Act
-from resolvers.shared.errors import Forbidden, Unauthenticated
+from resolvers.shared.errors import ActionsRequired, Forbidden, Unauthenticated
 
 READ_RULE = "read_rule"
 
@@ -45,6 +45,31 @@ class FirstLoginSession(Rule):
         return info.context.principal is not None
 
 
+class PendingFirstLogin(Rule):
+    """Only a restricted session, whose first login (or provisional password) is not done: a full
+    session changes its password or address with the current password instead."""
+
+    error = Unauthenticated
+    description = "Session de première connexion (ou de mot de passe provisoire) seulement."
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        p = info.context.principal
+        if p is not None and not p.restricted:
+            raise Forbidden(
+                "Votre première connexion est déjà terminée : changez votre mot de passe ou "
+                "votre adresse mail depuis votre compte, avec votre mot de passe actuel."
+            )
+        return p is not None
+
+
+def ensure_full_session(principal: Any) -> None:
+    """No session: UNAUTHENTICATED; a restricted one: REQUIRED_ACTIONS with what is left."""
+    if principal is None or (principal.user_id is None and not principal.restricted):
+        raise Unauthenticated()
+    if principal.restricted:
+        raise ActionsRequired(principal.required_actions)
+
+
 class Authenticated(Rule):
     """A full session: first login completed, account open and inside its dates."""
 
@@ -52,8 +77,8 @@ class Authenticated(Rule):
     description = "Utilisateur connecté."
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        p = info.context.principal
-        return p is not None and not p.restricted and p.user_id is not None
+        ensure_full_session(info.context.principal)
+        return True
 
 
 class _HasRight(Rule):
@@ -62,9 +87,7 @@ class _HasRight(Rule):
     act: Act
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        p = info.context.principal
-        if p is None or p.restricted or p.user_id is None:
-            raise Unauthenticated()
+        ensure_full_session(info.context.principal)
         return await info.context.guard.may(self.act)
 
 

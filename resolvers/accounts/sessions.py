@@ -10,6 +10,7 @@ from bailleurs.settings import Settings
 from models import Session, User
 from models.enums import UserStatus
 from policies.principal import Principal
+from resolvers.accounts.required_actions import pending_names
 from resolvers.shared.clock import now, today
 
 COOKIE_NAME = "bailleurs_session"
@@ -78,6 +79,7 @@ async def resolve_session(
         organisation_id=user.organisation_id if user else session.organisation_id,
         agency_role=user.agency_role if user else None,
         restricted=session.restricted,
+        required_actions=pending_names(user) if session.restricted else (),
         session_id=session.id,
         via_cookie=via_cookie,
     )

@@ -13,8 +13,9 @@ from datetime import date
 from models import HabilitationGroup, User
 from models.enums import UserStatus, WorkMode
 from policies.vocabulary import Act, Role, group_subject, org_domain, parse_id, user_subject
+from resolvers.accounts.addresses import one_address_per_user
 from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
-from resolvers.accounts.person_checks import person_problems
+from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
 from resolvers.habilitations.policy_changes import policy_change
@@ -146,14 +147,14 @@ async def create_user(ctx: Context, data: NewUser) -> User:
     organisation_id = ctx.principal.organisation_id
     domain = org_domain(organisation_id)
     password = generate_password()
-    async with policy_change(ctx.services, domain) as enforcer:
+    async with one_address_per_user(), policy_change(ctx.services, domain) as enforcer:
         from models import Organisation
 
         organisation = await Organisation.get(id=organisation_id)
         user = await User.create(
             organisation_id=organisation_id, identifier=await _unique_identifier(),
             last_name=data.last_name.strip(), first_name=data.first_name.strip(),
-            email=data.email, phone=data.phone, opening_date=data.opening_date,
+            email=stored_email(data.email), phone=data.phone, opening_date=data.opening_date,
             closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
             password_hash=hash_password(ctx.settings, password), must_change_password=True,
             created_by_id=ctx.principal.user_id,

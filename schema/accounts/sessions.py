@@ -8,8 +8,9 @@ import strawberry
 
 from models import Organisation as OrganisationRow
 from models import User as UserRow
+from resolvers.accounts import credentials
 from resolvers.accounts import login as resolve
-from resolvers.accounts.login import RequiredAction as RequiredActionEnum
+from resolvers.accounts.required_actions import RequiredAction as RequiredActionEnum
 from resolvers.habilitations.memberships import roles_and_group_ids
 from resolvers.shared.errors import NotFound
 from resolvers.shared.loaders import GroupByIdLoader, OrganisationByIdLoader
@@ -20,6 +21,7 @@ from schema.permissions import (
     VISIBLE_OBJECT,
     Authenticated,
     FirstLoginSession,
+    PendingFirstLogin,
     Public,
     readable_by,
 )
@@ -168,9 +170,11 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Première connexion : la première personne qui la termine pour les identifiants "
-            "de l'organisation en devient l'administrateur (session de première connexion)."
+            "de l'organisation en devient l'administrateur. Seulement sur une session de "
+            "première connexion (ou de mot de passe provisoire) qui a encore des étapes à "
+            "faire, une seule fois ; une session ordinaire reçoit FORBIDDEN et rien ne change."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[PendingFirstLogin],
     )
     async def complete_first_login(
         self, info: strawberry.Info, input: CompleteFirstLoginInput  # noqa: A002
@@ -182,7 +186,8 @@ class AccountMutation:
         description=(
             "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
             "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
-            "provisoire à changer)."
+            "provisoire à changer). Refusé s'il reprend l'actuel ou l'un des 5 précédents ; "
+            "l'adresse mail du compte est prévenue."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -191,6 +196,20 @@ class AccountMutation:
     ) -> LoginResult:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
+
+    @strawberry.mutation(
+        description=(
+            "Changement de sa propre adresse mail, avec le mot de passe actuel (utilisateur "
+            "connecté) : une adresse seule, sans nom ; l'ancienne adresse est prévenue."
+        ),
+        permission_classes=[Authenticated],
+    )
+    async def change_email(
+        self, info: strawberry.Info, current_password: str, new_email: str
+    ) -> User:
+        return User.from_row(
+            await credentials.change_email(info.context, current_password, new_email)
+        )
 
     @strawberry.mutation(description="Déconnexion.", permission_classes=[FirstLoginSession])
     async def logout(self, info: strawberry.Info) -> bool:
