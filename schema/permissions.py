@@ -81,6 +81,13 @@ class Authenticated(Rule):
         return True
 
 
+class OwnAccount(Authenticated):
+    """A full session acting on its own account only (its address): the resolver never takes
+    another user's id, so no organisation right is involved."""
+
+    description = "Utilisateur connecté, sur son propre compte."
+
+
 class _HasRight(Rule):
     """An organisation- or agency-wide right of the caller's roles."""
 

@@ -21,6 +21,7 @@ from schema.permissions import (
     VISIBLE_OBJECT,
     Authenticated,
     FirstLoginSession,
+    OwnAccount,
     PendingFirstLogin,
     Public,
     readable_by,
@@ -202,7 +203,7 @@ class AccountMutation:
             "Changement de sa propre adresse mail, avec le mot de passe actuel (utilisateur "
             "connecté) : une adresse seule, sans nom ; l'ancienne adresse est prévenue."
         ),
-        permission_classes=[Authenticated],
+        permission_classes=[OwnAccount],
     )
     async def change_email(
         self, info: strawberry.Info, current_password: str, new_email: str
