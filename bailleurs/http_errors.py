@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers.shared.errors import (
+    ActionsRequired,
     Conflict,
     DomainError,
     Forbidden,
@@ -32,6 +33,7 @@ JSON = "application/json"
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     Invalid: 400,
     Unauthenticated: 401,
+    ActionsRequired: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,

@@ -7,7 +7,7 @@ from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
 from models.receipts import Receipt
-from models.users import User
+from models.users import PasswordHistory, User
 
 __models__ = [
     Organisation,
@@ -26,4 +26,5 @@ __models__ = [
     Throttle,
     TrustedDocument,
     Receipt,
+    PasswordHistory,
 ]

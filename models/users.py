@@ -10,6 +10,9 @@ from models.enums import AgencyRole, UserStatus, WorkMode
 if TYPE_CHECKING:  # relations named for type checkers only
     from models.organisations import Organisation
 
+# The partial unique index of migration 0006: one address per user not closed, per organisation.
+ACTIVE_EMAIL_INDEX = "uniq_user_active_email"
+
 
 # Utilisateur partenaire, or an agency account when it has no organisation.
 class User(Model):
@@ -49,3 +52,20 @@ class User(Model):
     class Meta:
         table = "app_user"
         indexes = [("organisation_id", "last_name")]
+
+
+# The argon2 hashes of a user's previous passwords, newest first by id: a new password may not
+# repeat the current one or any of the last few (resolvers.accounts.password_history).
+class PasswordHistory(Model):
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="previous_passwords", on_delete=fields.CASCADE
+    )
+    user_id: int
+    password_hash = fields.CharField(max_length=200)
+    retired_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "password_history"
+        indexes = [("user_id", "id")]

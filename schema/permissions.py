@@ -18,7 +18,7 @@ from strawberry.permission import BasePermission
 from strawberry.types.field import StrawberryField
 
 from policies.vocabulary import Act
-from resolvers.shared.errors import Forbidden, Unauthenticated
+from resolvers.shared.errors import ActionsRequired, Forbidden, Unauthenticated
 from schema.info import Info
 
 WHO_MAY_CALL = "Qui peut l'appeler : "
@@ -54,6 +54,31 @@ class FirstLoginSession(Rule):
         return info.context.principal is not None
 
 
+class PendingFirstLogin(Rule):
+    """Only a restricted session, whose first login (or provisional password) is not done: a full
+    session changes its password or address with the current password instead."""
+
+    error = Unauthenticated
+    description = "session de première connexion (ou de mot de passe provisoire) seulement"
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        p = info.context.principal
+        if p is not None and not p.restricted:
+            raise Forbidden(
+                "Votre première connexion est déjà terminée : changez votre mot de passe ou "
+                "votre adresse mail depuis votre compte, avec votre mot de passe actuel."
+            )
+        return p is not None
+
+
+def ensure_full_session(principal: Any) -> None:
+    """No session: UNAUTHENTICATED; a restricted one: REQUIRED_ACTIONS with what is left."""
+    if principal is None or (principal.user_id is None and not principal.restricted):
+        raise Unauthenticated()
+    if principal.restricted:
+        raise ActionsRequired(principal.required_actions)
+
+
 class Authenticated(Rule):
     """A full session: first login completed, account open and inside its dates."""
 
@@ -61,8 +86,15 @@ class Authenticated(Rule):
     description = "utilisateur connecté"
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        p = info.context.principal
-        return p is not None and not p.restricted and p.user_id is not None
+        ensure_full_session(info.context.principal)
+        return True
+
+
+class OwnAccount(Authenticated):
+    """A full session acting on its own account only (its address): the resolver never takes
+    another user's id, so no organisation right is involved."""
+
+    description = "utilisateur connecté, sur son propre compte"
 
 
 class _HasRight(Rule):
@@ -71,9 +103,7 @@ class _HasRight(Rule):
     act: Act
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        p = info.context.principal
-        if p is None or p.restricted or p.user_id is None:
-            raise Unauthenticated()
+        ensure_full_session(info.context.principal)
         return await info.context.guard.has_organisation_right(self.act)
 
 

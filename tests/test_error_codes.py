@@ -28,9 +28,7 @@ def codes_in_source() -> set[str]:
                 candidates: list[ast.AST | None] = []
                 if isinstance(node, ast.Assign) and any(
                     isinstance(t, ast.Name) and t.id == "code" for t in node.targets
-                ):
-                    candidates.append(node.value)
-                elif isinstance(node, ast.keyword) and node.arg == "code":
+                ) or isinstance(node, ast.keyword) and node.arg == "code":
                     candidates.append(node.value)
                 elif isinstance(node, ast.Dict):
                     candidates += [v for k, v in zip(node.keys, node.values, strict=True)
@@ -40,9 +38,9 @@ def codes_in_source() -> set[str]:
                     node.func, "id", getattr(node.func, "attr", "")
                 ).endswith("Refused"):
                     candidates.append(node.args[0])
-                elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
-                    if path.name == "errors.py" and node.value.elts:
-                        candidates.append(node.value.elts[0])
+                elif (isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
+                      and path.name == "errors.py" and node.value.elts):
+                    candidates.append(node.value.elts[0])
                 found |= {c for c in map(_code, candidates) if c}
     return found
 

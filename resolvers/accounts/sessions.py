@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from models import Session, User
 from models.enums import UserStatus
 from policies.principal import Principal
+from resolvers.accounts.required_actions import pending_names
 from resolvers.shared.clock import now, today
 
 if TYPE_CHECKING:  # annotations only: settings reach this layer through the context
@@ -81,6 +82,7 @@ async def resolve_session(
         organisation_id=user.organisation_id if user else session.organisation_id,
         agency_role=user.agency_role if user else None,
         restricted=session.restricted,
+        required_actions=pending_names(user) if session.restricted else (),
         session_id=session.id,
         via_cookie=via_cookie,
     )

@@ -15,8 +15,9 @@ from models import HabilitationGroup, User
 from models.enums import UserStatus, WorkMode
 from policies.defaults import perimeter_rules
 from policies.vocabulary import Act, Role, group_subject, org_domain, parse_id, user_subject
+from resolvers.accounts.addresses import one_address_per_user
 from resolvers.accounts.passwords import generate_identifier, generate_password, hash_in_thread
-from resolvers.accounts.person_checks import person_problems
+from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
 from resolvers.habilitations.delegation import delegated, group_pairs, perimeter_groups
@@ -139,7 +140,7 @@ async def create_user(ctx: Context, data: NewUser) -> User:
     # Hashed before the transaction, which holds the organisation's policy lock (on SQLite the
     # database's write lock) from its first statement.
     password_hash = await hash_in_thread(ctx.settings, password)
-    async with delegated(ctx, group_ids=data.group_ids) as change:
+    async with one_address_per_user(), delegated(ctx, group_ids=data.group_ids) as change:
         from models import Organisation
 
         enforcer = change.enforcer
@@ -147,7 +148,7 @@ async def create_user(ctx: Context, data: NewUser) -> User:
         user = await User.create(
             organisation_id=organisation_id, identifier=await _unique_identifier(),
             last_name=data.last_name.strip(), first_name=data.first_name.strip(),
-            email=data.email, phone=data.phone, opening_date=data.opening_date,
+            email=stored_email(data.email), phone=data.phone, opening_date=data.opening_date,
             closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
             password_hash=password_hash, must_change_password=True,
             created_by_id=ctx.user_id,

@@ -8,14 +8,21 @@ import strawberry
 
 from models import Organisation as OrganisationRow
 from models import User as UserRow
+from resolvers.accounts import credentials
 from resolvers.accounts import login as resolve
-from resolvers.accounts.login import RequiredAction as RequiredActionEnum
+from resolvers.accounts.required_actions import RequiredAction as RequiredActionEnum
 from resolvers.habilitations.memberships import roles_and_group_ids
 from resolvers.shared.errors import NotFound
 from resolvers.shared.loaders import GroupByIdLoader, OrganisationByIdLoader
 from schema.common import HousingType, WorkMode
 from schema.info import Info
-from schema.permissions import Authenticated, FirstLoginSession, Public
+from schema.permissions import (
+    Authenticated,
+    FirstLoginSession,
+    OwnAccount,
+    PendingFirstLogin,
+    Public,
+)
 from schema.read_rules import ANYONE, MEMBER_OR_AGENT, SELF_OR_MANAGER, readable_by
 
 RequiredAction = RequiredActionEnum  # marked as a GraphQL enum in place (see schema.common)
@@ -171,9 +178,10 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Première connexion : la première personne qui la termine pour les identifiants "
-            "de l'organisation en devient l'administrateur."
+            "de l'organisation en devient l'administrateur. Une seule fois, tant qu'il reste "
+            "des étapes à faire ; une session ordinaire reçoit FORBIDDEN et rien ne change."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[PendingFirstLogin],
     )
     async def complete_first_login(
         self, info: Info, input: CompleteFirstLoginInput  # noqa: A002
@@ -184,7 +192,9 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
-            "une nouvelle est ouverte ; possible aussi avec un mot de passe provisoire à changer."
+            "une nouvelle est ouverte (possible aussi avec un mot de passe provisoire à "
+            "changer). Refusé s'il reprend l'actuel ou l'un des 5 précédents ; l'adresse mail "
+            "du compte est prévenue."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -193,6 +203,20 @@ class AccountMutation:
     ) -> LoginResult:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
+
+    @strawberry.mutation(
+        description=(
+            "Changement de sa propre adresse mail, avec le mot de passe actuel : une adresse "
+            "seule, sans nom ; l'ancienne adresse est prévenue."
+        ),
+        permission_classes=[OwnAccount],
+    )
+    async def change_email(
+        self, info: Info, current_password: str, new_email: str
+    ) -> User:
+        return User.from_row(
+            await credentials.change_email(info.context, current_password, new_email)
+        )
 
     @strawberry.mutation(
         description="Déconnexion : la session prend fin.", permission_classes=[FirstLoginSession]

@@ -133,7 +133,7 @@ async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, wo
         "COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
     restricted = login["login"]["token"]
     error = await api.error(TENANT_IDS, token=restricted)
-    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["extensions"]["code"] == "REQUIRED_ACTIONS"
     done = await api.ok("""mutation($in: CompleteFirstLoginInput!) {
         completeFirstLogin(input: $in) { token requiredActions } }""",
                         {"in": {"lastName": "NOUVEAU", "firstName": "Léa",
@@ -150,7 +150,7 @@ async def test_create_user_names_every_problem(api, world):
         "closingDate": "2026-04-01"}}, world["tokens"]["admin"])
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["fields"]) == {
-        "lastName", "email", "phoneConfirmation", "closingDate"}
+        "lastName", "email", "phone", "phoneConfirmation", "closingDate"}
 
 
 async def test_create_user_measures_what_it_would_store(api, world):
