@@ -11,13 +11,12 @@ from models import Organisation, User
 from models.enums import UserStatus
 from models.validators import fits_column
 from policies.vocabulary import Role, org_domain, user_subject
-from resolvers.accounts import lockout
+from resolvers.accounts import letters, lockout
 from resolvers.accounts.passwords import check_strength, hash_in_thread, verify_in_thread
 from resolvers.accounts.person_checks import person_problems
 from resolvers.accounts.sessions import (
     COOKIE_NAME,
     open_session,
-    revoke_letter_sessions,
     revoke_session,
     revoke_sessions,
     user_may_work,
@@ -122,15 +121,28 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
         await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
         if fits_column(Organisation, "initial_identifier", identifier) else None
     )
-    hashed = organisation.initial_password_hash if organisation else None
-    matched = await verify_in_thread(ctx.settings, hashed, password)
+    matched = await _which_letter_password(ctx, organisation, password)
     if await lockout.identifier_locked(ctx, identifier):
         raise RateLimited(lockout.LOCKED)
-    if not matched:
+    if matched is None:
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
+    if matched == "reissued":
+        await letters.use_reissued_password(organisation)
     return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
+
+
+async def _which_letter_password(
+    ctx: Context, organisation: Organisation | None, password: str
+) -> str | None:
+    """"initial", "reissued" (sent by « identifiant perdu »), or None. A failure always costs
+    two checks, whether a second letter password is pending or not."""
+    initial = organisation.initial_password_hash if organisation else None
+    if await verify_in_thread(ctx.settings, initial, password):
+        return "initial"
+    reissued = organisation.reissued_password_hash if organisation else None
+    return "reissued" if await verify_in_thread(ctx.settings, reissued, password) else None
 
 
 @dataclass
@@ -196,20 +208,21 @@ async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutc
 async def _activate_organisation(
     ctx: Context, organisation_id: int, data: FirstLoginInput, password_hash: str
 ) -> User:
-    """The first person to finish becomes the administrator; the letter's password dies."""
+    """The first person to finish becomes the administrator; the letter's passwords die."""
     domain = org_domain(organisation_id)
     async with policy_change(ctx.services, domain) as enforcer:
         won = await Organisation.filter(id=organisation_id, activated_at=None).update(
-            activated_at=now(), initial_password_hash=None
+            activated_at=now(), initial_password_hash=None, reissued_password_hash=None,
+            letters_requested_at=None,
         )
-        if not won:
-            raise Conflict("Ce compte a déjà été activé : connectez-vous avec votre identifiant.")
+        if not won:  # the conditional UPDATE: of concurrent completions exactly one wins
+            raise Conflict(letters.ALREADY_ACTIVATED)
         organisation = await Organisation.get(id=organisation_id)
         user = User(organisation_id=organisation_id, identifier=organisation.initial_identifier)
         _apply_profile(user, data, password_hash)
         await user.save()
+        # The other letter sessions stay: completing one now answers ALREADY_ACTIVATED.
         await Organisation.filter(id=organisation_id).update(administrator_id=user.id)
-        await revoke_letter_sessions(organisation_id)
         await enforcer.add_role_for_user_in_domain(
             user_subject(user.id), Role.ADMINISTRATEUR, domain
         )
