@@ -136,13 +136,16 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
 async def _which_letter_password(
     ctx: Context, organisation: Organisation | None, password: str
 ) -> str | None:
-    """"initial", "reissued" (sent by « identifiant perdu »), or None. A failure always costs
-    two checks, whether a second letter password is pending or not."""
+    """"initial", "reissued" (sent by « identifiant perdu »), or None. Like a provisional
+    password (_which_password), the second check only runs when one is pending: an unknown
+    identifier costs one check, as an account without a provisional password does."""
     initial = organisation.initial_password_hash if organisation else None
     if await verify_in_thread(ctx.settings, initial, password):
         return "initial"
     reissued = organisation.reissued_password_hash if organisation else None
-    return "reissued" if await verify_in_thread(ctx.settings, reissued, password) else None
+    if reissued and await verify_in_thread(ctx.settings, reissued, password):
+        return "reissued"
+    return None
 
 
 @dataclass
