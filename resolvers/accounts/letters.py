@@ -29,6 +29,13 @@ from resolvers.shared.pagination import Page, paginate
 ALREADY_ACTIVATED = "Cet organisme a déjà un administrateur."
 
 
+async def ensure_not_activated(organisation_id: int) -> None:
+    """A letter session left from before the activation can only be told so (the activation
+    itself is decided by a conditional UPDATE, not by this read)."""
+    if await Organisation.filter(id=organisation_id, activated_at__isnull=False).exists():
+        raise Conflict(ALREADY_ACTIVATED)
+
+
 async def _post(organisation: Organisation, password: str, *, by_agency: bool) -> None:
     address = "\n".join(organisation.postal_lines)
     letters = account_mails.activation_letters(

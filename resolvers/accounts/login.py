@@ -189,6 +189,7 @@ async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutc
     principal = ctx.principal
     _check_first_login(ctx, data)
     if principal.user_id is None:
+        await letters.ensure_not_activated(principal.organisation_id)  # buys no hash then
         password_hash = await hash_in_thread(ctx.settings, data.new_password)
         user = await _activate_organisation(ctx, principal.organisation_id, data, password_hash)
     else:
