@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from models import Organisation, User
+from models import Organisation, Session, User
 from models.enums import MailChannel
 from resolvers.accounts import mails as account_mails
 from resolvers.accounts.passwords import generate_password, hash_in_thread
@@ -22,11 +22,12 @@ from resolvers.audit import chain as audit_log
 from resolvers.audit.actor import record_anonymous
 from resolvers.shared.clock import now
 from resolvers.shared.context import Context
-from resolvers.shared.errors import Conflict, NotFound
+from resolvers.shared.errors import Conflict, NotFound, Unauthenticated
 from resolvers.shared.outbox import queue_mail, wake_sender
 from resolvers.shared.pagination import Page, paginate
 
 ALREADY_ACTIVATED = "Cet organisme a déjà un administrateur."
+REPLACED = "Ces courriers ont été remplacés : connectez-vous avec les nouveaux."
 
 
 async def ensure_not_activated(organisation_id: int) -> None:
@@ -34,6 +35,14 @@ async def ensure_not_activated(organisation_id: int) -> None:
     itself is decided by a conditional UPDATE, not by this read)."""
     if await Organisation.filter(id=organisation_id, activated_at__isnull=False).exists():
         raise Conflict(ALREADY_ACTIVATED)
+
+
+async def ensure_letter_still_holds(session_id: int | None) -> None:
+    """Run inside the activation's transaction, after its conditional UPDATE: a session whose
+    letter was replaced meanwhile (an agent's reissue, the new password used) is revoked in the
+    same transaction as the replacement, so it reads as revoked here and activates nothing."""
+    if not await Session.filter(id=session_id or 0, revoked_at=None).exists():
+        raise Unauthenticated(REPLACED)
 
 
 async def _post(organisation: Organisation, password: str, *, by_agency: bool) -> None:

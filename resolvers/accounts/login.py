@@ -221,6 +221,7 @@ async def _activate_organisation(
         )
         if not won:  # the conditional UPDATE: of concurrent completions exactly one wins
             raise Conflict(letters.ALREADY_ACTIVATED)
+        await letters.ensure_letter_still_holds(ctx.principal.session_id)
         organisation = await Organisation.get(id=organisation_id)
         user = User(organisation_id=organisation_id, identifier=organisation.initial_identifier)
         _apply_profile(user, data, password_hash)

@@ -271,3 +271,34 @@ async def test_a_second_person_completing_an_activated_letter_hears_it_has_an_ad
     assert (error["extensions"]["code"], error["message"]) == ("CONFLICT", CONFLICT)
     me = await api.ok(ME, token=winner["completeFirstLogin"]["token"])
     assert me["me"]["email"] == "first@t.example"
+
+
+async def test_an_agents_reissue_racing_twenty_completions_leaves_no_activation_by_the_old_letter(
+    api,
+):
+    # given: twenty sessions opened with the letter, and an agent about to replace it
+    organisation, letters = await new_organisation(api)
+    agent = await agency_token(api)
+    tokens = [(await api.ok(LOGIN, letter_login(letters)))["login"]["token"] for _ in range(20)]
+    # when: all of them complete while the agent reissues
+    completions = [
+        api.gql(COMPLETE_FIRST_LOGIN, profile(f"p{i}@t.example"), token)
+        for i, token in enumerate(tokens)
+    ]
+    reissue, *bodies = await asyncio.gather(
+        api.gql(REISSUE, {"org": str(organisation.id)}, agent), *completions
+    )
+    # then: either the reissue won and the old letter activated nothing, or one completion won
+    # before it and the reissue is refused; never both
+    winners = [b for b in bodies if "errors" not in b]
+    codes = Counter(b["errors"][0]["extensions"]["code"] for b in bodies if "errors" in b)
+    assert set(codes) <= {"CONFLICT", "UNAUTHENTICATED"}, codes
+    row = await Organisation.get(id=organisation.id)
+    if "errors" in reissue:
+        assert reissue["errors"][0]["extensions"]["code"] == "CONFLICT"
+        assert len(winners) == 1 and row.activated_at is not None
+    else:
+        assert winners == [] and row.activated_at is None
+        assert await User.filter(organisation_id=organisation.id).count() == 0
+        password = reissue["data"]["reissueActivationLetters"]["initialPassword"]
+        assert await letter_opens(api, letters, password)
