@@ -11,6 +11,8 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+import asyncpg
+import pytest
 from accounts_support import (
     COMPLETE_FIRST_LOGIN,
     LOGIN,
@@ -31,7 +33,8 @@ from models import AuditEvent, Organisation, User
 from models.enums import MailChannel
 from policies.enforcers import load_enforcer
 from policies.vocabulary import org_domain
-from tests.conftest import wait_until
+from resolvers.habilitations.policy_changes import _POLICY_LOCK_SPACE
+from tests.conftest import PG_URL, wait_until
 
 ADDRESS = {"line1": "LES TILLEULS SA", "line2": "12 RUE DES LILAS", "postalCode": "14000",
            "commune": "CAEN"}
@@ -302,3 +305,36 @@ async def test_an_agents_reissue_racing_twenty_completions_leaves_no_activation_
         assert await User.filter(organisation_id=organisation.id).count() == 0
         password = reissue["data"]["reissueActivationLetters"]["initialPassword"]
         assert await letter_opens(api, letters, password)
+
+
+@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL advisory lock holds the completion in place")
+async def test_a_completion_held_while_the_agent_reissues_activates_nothing(api, database_url):
+    # given: a letter session whose completion is held just before the activation's UPDATE (the
+    # per-organisation lock every habilitation change takes), while an agent reissues the letters
+    organisation, letters = await new_organisation(api)
+    agent = await agency_token(api)
+    token = (await api.ok(LOGIN, letter_login(letters)))["login"]["token"]
+    holder = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                 _POLICY_LOCK_SPACE, org_domain(organisation.id))
+            completion = asyncio.create_task(
+                api.gql(COMPLETE_FIRST_LOGIN, profile("late@t.example"), token))
+
+            async def held() -> bool:
+                return bool(await holder.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+
+            await wait_until(held)
+            done = (await api.ok(REISSUE, {"org": str(organisation.id)}, agent))[
+                "reissueActivationLetters"]
+        # when: the completion goes on once the agent's reissue has committed
+        body = await completion
+    finally:
+        await holder.close()
+    # then: the replaced letter activated nothing; the new one still can
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
+    assert (await Organisation.get(id=organisation.id)).activated_at is None
+    assert await User.filter(organisation_id=organisation.id).count() == 0
+    assert await letter_opens(api, letters, done["initialPassword"])
