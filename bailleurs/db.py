@@ -55,7 +55,7 @@ def tortoise_config(database_url: str, settings: Settings | None = None) -> dict
 
 
 async def migrate_database(database_url: str) -> None:
-    """Apply pending migrations; they only ever add, so no data is dropped."""
+    """Apply pending migrations; they add, or carry data over before a column goes (0003)."""
     _sqlite_dir(database_url)
     try:
         await migrate(config=tortoise_config(database_url))

@@ -39,6 +39,13 @@ _LIMITS = {
     "firstName": (Tenant, "first_name"),
     "email": (Organisation, "email"),
 }
+# The organisation's postalAddress: file key -> column (whose length limit applies).
+POSTAL_COLUMNS = {
+    "line1": "postal_line1",
+    "line2": "postal_line2",
+    "postalCode": "postal_code",
+    "commune": "postal_commune",
+}
 
 
 class _Checker:
@@ -46,7 +53,8 @@ class _Checker:
         self.problems: list[str] = []
 
     def require(
-        self, obj: Any, key: str, where: str, kind: type | tuple = str, optional: bool = False
+        self, obj: Any, key: str, where: str, kind: type | tuple = str, optional: bool = False,
+        column: tuple | None = None,
     ) -> Any:
         if not isinstance(obj, dict) or obj.get(key) is None:
             if not optional:
@@ -56,7 +64,8 @@ class _Checker:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             self.problems.append(f"{where}.{key} : type inattendu ({type(value).__name__})")
             return None
-        limit = column_length(*_LIMITS[key]) if key in _LIMITS and kind is str else None
+        column = column or _LIMITS.get(key)
+        limit = column_length(*column) if column and kind is str else None
         if limit is not None and isinstance(value, str) and len(value) > limit:
             self.problems.append(
                 f"{where}.{key} : trop long ({len(value)} caractères, {limit} au plus)"
@@ -108,7 +117,8 @@ class _Validator:
             c.require(convention, "name", f"{w}.convention")
             c.require(convention, "state", f"{w}.convention")
         c.require(org, "email", w, optional=True)
-        c.require(org, "postalAddress", w, optional=True)
+        self.postal_address(c.require(org, "postalAddress", w, dict, optional=True),
+                            f"{w}.postalAddress")
         refs: set[str] = set()
         tenants: set[str] = set()
         for j, housing in enumerate(c.require(org, "housings", w, list) or []):
@@ -116,6 +126,19 @@ class _Validator:
         months: set[tuple[str, str]] = set()
         for k, payment in enumerate(c.require(org, "payments", w, list, optional=True) or []):
             self.payment(payment, f"{w}.payments[{k}]", tenants, months)
+
+    def postal_address(self, address: dict | None, aw: str) -> None:
+        if address is None:
+            return
+        c = self.c
+        for key, column in POSTAL_COLUMNS.items():
+            value = c.require(address, key, aw, optional=key == "line2",
+                              column=(Organisation, column))
+            if key == "postalCode" and value is not None:
+                c.check(is_postal_code(value), f"{aw}.postalCode",
+                        f"code postal invalide {value!r}")
+        unknown = sorted(set(address) - set(POSTAL_COLUMNS))
+        c.check(not unknown, aw, f"champs inconnus {unknown}")
 
     def housing(self, housing: Any, hw: str, refs: set[str], tenants: set[str]) -> None:
         c = self.c

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bailleurs.import_checks import TYPES, ImportFileRejected, parse, validate
+from bailleurs.import_checks import POSTAL_COLUMNS, TYPES, ImportFileRejected, parse, validate
 from models import HabilitationGroup, Housing, Organisation, Payment, Tenant
 from models.enums import HousingType
 from policies.defaults import group_rules, organisation_role_rules
@@ -61,9 +61,11 @@ async def _organisation(org: dict, settings, report: Report) -> Organisation:
         "convention_name": org["convention"]["name"],
         "convention_state": org["convention"]["state"],
     }
-    for key, column in (("email", "email"), ("postalAddress", "postal_address")):
-        if key in org:
-            values[column] = org[key]
+    if "email" in org:
+        values["email"] = org["email"]
+    if "postalAddress" in org:  # given, it replaces the whole address (line2 may go)
+        address = org["postalAddress"] or {}
+        values.update({column: address.get(key) for key, column in POSTAL_COLUMNS.items()})
     row = await Organisation.get_or_none(user_number=org["userNumber"])
     if row is not None:
         row, _ = await _upsert(

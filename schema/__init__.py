@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema.accounts.administration import AccountAdminMutation
+from schema.accounts.letters import LettersMutation, LettersQuery
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
 from schema.audit.questions import AuditQuery
@@ -45,13 +46,13 @@ class HealthQuery:
 # Every root class of every area, listed here and nowhere else (no root arrives by inheritance).
 QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
-    AccountQuery,  # accounts
+    AccountQuery, LettersQuery,  # accounts
     HabilitationQuery,  # habilitations
     TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery,  # declarations
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
-    AccountMutation, RecoveryMutation, AccountAdminMutation,  # accounts
+    AccountMutation, RecoveryMutation, AccountAdminMutation, LettersMutation,  # accounts
     HabilitationMutation,  # habilitations
     DeclarationMutation, ChangeMutation,  # declarations
 )

@@ -161,6 +161,7 @@ class _FromContainer(ReadRule):
 ANYONE = _Everyone("toute personne (résultat d'une opération publique)")
 SIGNED_IN = _SignedIn("utilisateur connecté (comptes faits sur ses seules habilitations)")
 AUDITOR = _HoldsRight("auditeur de la Caf", Act.AUDIT)
+AGENT = _HoldsRight("agent de la Caf", Act.REPLACE_ADMIN)
 TENANT = _OnHousing("utilisateur habilité à lire ou à déclarer pour le logement du locataire")
 HOUSING = _OnHousing("utilisateur habilité à lire ou à déclarer pour ce logement")
 OF_TENANT = _ThroughTenant("quiconque peut lire son locataire")

@@ -49,7 +49,7 @@ async def new_organisation(
     name: str = "LES TILLEULS",
     *,
     email: str | None = None,
-    postal: str | None = None,
+    postal: dict | None = None,
     housings: list | None = None,
 ) -> tuple[Organisation, dict]:
     """An imported, not yet activated organisation, and its two letters."""
@@ -73,6 +73,19 @@ async def activated_organisation(
     done = await api.ok(COMPLETE_FIRST_LOGIN, profile(admin_email), login["login"]["token"])
     await organisation.refresh_from_db()
     return organisation, letters["identifier"], done["completeFirstLogin"]["token"]
+
+
+AGENT_PASSWORD = "Agent-Caf-Secret-2026"
+
+
+async def agency_token(api, role: str = "agent_caf") -> str:
+    """A session of a new agency account (agent_caf or auditeur), created as the CLI does."""
+    from bailleurs.agency import create_agent
+
+    identifier = f"CAF.{role.upper()}"
+    message = await create_agent(api.services.settings, role, identifier, AGENT_PASSWORD)
+    assert "créé" in message
+    return await api.login(identifier, AGENT_PASSWORD)
 
 
 def credentials_in(body: str) -> tuple[str, str]:

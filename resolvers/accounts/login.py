@@ -11,7 +11,7 @@ from models.enums import UserStatus
 from models.validators import fits_column
 from policies.principal import Principal
 from policies.vocabulary import Role, org_domain, user_subject
-from resolvers.accounts import credentials, lockout, password_history
+from resolvers.accounts import credentials, letters, lockout, password_history
 from resolvers.accounts import mails as account_mails
 from resolvers.accounts.addresses import masked_email, one_address_per_user
 from resolvers.accounts.passwords import check_strength, hash_in_thread, verify_in_thread
@@ -20,7 +20,6 @@ from resolvers.accounts.required_actions import ALL_ACTIONS, RequiredAction, req
 from resolvers.accounts.sessions import (
     COOKIE_NAME,
     open_session,
-    revoke_letter_sessions,
     revoke_session,
     revoke_sessions,
     user_may_work,
@@ -113,16 +112,32 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
         await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
         if fits_column(Organisation, "initial_identifier", identifier) else None
     )
-    hashed = organisation.initial_password_hash if organisation else None
-    matched = await verify_in_thread(ctx.settings, hashed, password)
+    matched = await _which_letter_password(ctx, organisation, password)
     if await lockout.identifier_locked(ctx, identifier):
         raise RateLimited(lockout.LOCKED)
-    if not matched:
+    if matched is None:
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
     assert organisation is not None  # its letter's password matched
+    if matched == "reissued":
+        await letters.use_reissued_password(organisation)
     return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
+
+
+async def _which_letter_password(
+    ctx: Context, organisation: Organisation | None, password: str
+) -> str | None:
+    """"initial", "reissued" (sent by « identifiant perdu »), or None. Like a provisional
+    password (_which_password), the second check only runs when one is pending: an unknown
+    identifier costs one check, as an account without a provisional password does."""
+    initial = organisation.initial_password_hash if organisation else None
+    if await verify_in_thread(ctx.settings, initial, password):
+        return "initial"
+    reissued = organisation.reissued_password_hash if organisation else None
+    if reissued and await verify_in_thread(ctx.settings, reissued, password):
+        return "reissued"
+    return None
 
 
 @dataclass
@@ -183,6 +198,7 @@ async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutc
     principal = ctx.caller
     _check_first_login(ctx, data)
     if principal.user_id is None:
+        await letters.ensure_not_activated(ctx.organisation_id)  # buys no hash then
         password_hash = await hash_in_thread(ctx.settings, data.new_password)
         user = await _activate_organisation(ctx, principal, data, password_hash)
     else:
@@ -217,22 +233,24 @@ async def _complete_profile(ctx: Context, principal: Principal, data: FirstLogin
 async def _activate_organisation(
     ctx: Context, principal: Principal, data: FirstLoginInput, password_hash: str
 ) -> User:
-    """The first person to finish becomes the administrator; the letter's password dies."""
+    """The first person to finish becomes the administrator; the letter's passwords die."""
     organisation_id = ctx.organisation_id
     domain = org_domain(organisation_id)
     async with one_address_per_user(), policy_change(ctx.services, domain) as enforcer:
         won = await Organisation.filter(id=organisation_id, activated_at=None).update(
-            activated_at=now(), initial_password_hash=None
+            activated_at=now(), initial_password_hash=None, reissued_password_hash=None,
+            letters_requested_at=None,
         )
-        if not won:
-            raise Conflict("Ce compte a déjà été activé : connectez-vous avec votre identifiant.")
+        if not won:  # the conditional UPDATE: of concurrent completions exactly one wins
+            raise Conflict(letters.ALREADY_ACTIVATED)
+        await letters.ensure_letter_still_holds(principal.session_id)
         await _spend_session(principal.session_id)
         organisation = await Organisation.get(id=organisation_id)
         user = await User.create(organisation_id=organisation_id,
                                  identifier=organisation.initial_identifier,
                                  **_profile_fields(None, data, password_hash))
+        # The other letter sessions stay: completing one now answers ALREADY_ACTIVATED.
         await Organisation.filter(id=organisation_id).update(administrator_id=user.id)
-        await revoke_letter_sessions(organisation_id)
         await enforcer.add_role_for_user_in_domain(
             user_subject(user.id), Role.ADMINISTRATEUR, domain
         )

@@ -35,24 +35,64 @@ def password_reset(user: User, password: str, expires_at: datetime) -> tuple[str
 
 
 def lost_identifier(
-    organisation: Organisation, identifier: str, password: str, expires_at: datetime | None
+    organisation: Organisation, identifier: str, password: str, expires_at: datetime
 ) -> tuple[str, str]:
-    validity = (
-        f"Ce mot de passe provisoire est valable jusqu'au {_when(expires_at)} et devra être "
-        "changé à la prochaine connexion.\n"
-        if expires_at
-        else "Il remplace celui du courrier précédent, qui ne fonctionne plus. Lors de la "
-        "première connexion, vous compléterez votre profil et choisirez votre mot de passe.\n"
-    )
+    """After activation: the administrator's identifier and a provisional password."""
     body = (
+        _lost_request(organisation)
+        + credentials_block(identifier, password)
+        + f"\nCe mot de passe provisoire est valable jusqu'au {_when(expires_at)} et devra être "
+        "changé à la prochaine connexion. Tant qu'il n'a pas servi, le mot de passe actuel reste "
+        "valable.\n"
+    )
+    return "Vos identifiant et mot de passe provisoire", body + SIGNATURE
+
+
+def _lost_request(organisation: Organisation) -> str:
+    return (
         "Bonjour,\n\n"
         f"Une demande « Identifiant perdu » a été faite pour l'organisme {organisation.name} "
         f"(N° utilisateur {organisation.user_number}).\n\n"
-        + credentials_block(identifier, password)
-        + "\n"
-        + validity
     )
+
+
+# Before activation the letters are sent again; the one already received keeps working until
+# one of them is used (the first connection with the new password retires the former one).
+_ADDED = (
+    "\nCe mot de passe s'ajoute à celui du courrier précédent, qui reste valable tant que "
+    "celui-ci n'a pas servi. Lors de la première connexion, vous compléterez votre profil et "
+    "choisirez votre mot de passe.\n"
+)
+# Only an agent of the agency replaces the letters outright.
+_REPLACED = (
+    "\nCe mot de passe remplace celui des courriers précédents, qui ne fonctionne plus. Lors de "
+    "la première connexion, vous compléterez votre profil et choisirez votre mot de passe.\n"
+)
+
+
+def letters_by_mail(organisation: Organisation, identifier: str, password: str) -> tuple[str, str]:
+    body = _lost_request(organisation) + credentials_block(identifier, password) + _ADDED
     return "Vos identifiant et mot de passe provisoire", body + SIGNATURE
+
+
+def activation_letters(
+    organisation: Organisation, identifier: str, password: str, *, by_agency: bool
+) -> list[tuple[str, str]]:
+    """The two letters, identifier and password apart, as the organisation first received."""
+    intro = (
+        "Bonjour,\n\nLa Caf vous adresse de nouveaux courriers d'activation pour l'organisme "
+        f"{organisation.name} (N° utilisateur {organisation.user_number}).\n\n"
+        if by_agency else _lost_request(organisation)
+    )
+    return [
+        ("Votre identifiant Mon compte partenaire",
+         intro + f"Identifiant : {identifier}\n\n"
+         "Le mot de passe vous parvient dans un courrier distinct.\n" + SIGNATURE),
+        ("Votre mot de passe Mon compte partenaire",
+         intro + f"Mot de passe provisoire : {password}\n\n"
+         "L'identifiant vous parvient dans un courrier distinct.\n"
+         + (_REPLACED if by_agency else _ADDED) + SIGNATURE),
+    ]
 
 
 def account_locked(user: User, until: datetime, failures: int) -> tuple[str, str]:

@@ -4,7 +4,9 @@ Both answer True whatever happens, and cost the same whether or not the account 
 password is generated and hashed in every case. Mail only goes to the outbox, in the transaction
 that stores the new password; the sender delivers it later, so an SMTP outage changes nothing
 here. Beyond the throttles (per target and per IP) requests still answer True but send nothing.
-A provisional password does not disable the current one until it is used (see accounts.login).
+Neither request ever disables credentials that work: a provisional password (or, before
+activation, a new letter password) works beside the current one until it is used (see
+accounts.login and accounts.letters). A newer request supersedes a provisional one not yet used.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from tortoise.transactions import in_transaction
 from models import Organisation, User
 from models.enums import MailChannel
 from models.validators import fits_column, is_user_number
+from resolvers.accounts import letters, throttle
 from resolvers.accounts import mails as account_mails
-from resolvers.accounts import throttle
 from resolvers.accounts.passwords import generate_password, hash_in_thread
 from resolvers.accounts.sessions import user_may_work
 from resolvers.audit.actor import record_anonymous
@@ -101,37 +103,31 @@ async def request_lost_identifier(ctx: Context, user_number: str) -> bool:
 async def _send_credentials(
     ctx: Context, organisation: Organisation, password: str, password_hash: str
 ) -> bool:
-    """Before activation the letter's password is replaced; after it, the administrator
-    receives a provisional password. Both go to the organisation's addresses on file."""
-    admin, expires_at = None, None
+    """Before activation the letters are sent again (accounts.letters); after it, the
+    administrator receives a provisional password. Both go to the organisation's addresses."""
     if organisation.activated_at is None:
-        renewed = await Organisation.filter(id=organisation.id, activated_at=None).update(
-            initial_password_hash=password_hash
-        )
-        identifier = organisation.initial_identifier if renewed else None
-    else:
-        admin = await User.get_or_none(id=organisation.administrator_id or 0)
-        identifier = admin.identifier if admin else None
-        if admin is not None:
-            expires_at = _provisional_expiry(ctx)
-            await User.filter(id=admin.id).update(
-                provisional_password_hash=password_hash, provisional_expires_at=expires_at
-            )
-    if identifier is None:
+        return await letters.resend_before_activation(ctx, organisation, password, password_hash)
+    admin = await User.get_or_none(id=organisation.administrator_id or 0)
+    if admin is None:
         return False
-    subject, body = account_mails.lost_identifier(organisation, identifier, password, expires_at)
-    address = organisation.email or (admin.email if admin else None)
+    expires_at = _provisional_expiry(ctx)
+    await User.filter(id=admin.id).update(
+        provisional_password_hash=password_hash, provisional_expires_at=expires_at
+    )
+    subject, body = account_mails.lost_identifier(organisation, admin.identifier, password,
+                                                  expires_at)
+    address = organisation.email or admin.email
     if address:
         await queue_mail(address, subject, body)
-    if organisation.postal_address:
-        postal = f"{organisation.name}\n{organisation.postal_address}"[:400]
-        await queue_mail(postal, subject, body, channel=MailChannel.POST)
+    postal = organisation.postal_lines
+    if postal:
+        await queue_mail("\n".join(postal), subject, body, channel=MailChannel.POST)
     await record_anonymous(
         ctx,
         "lost_identifier_requested",
         organisation_id=organisation.id,
         target_type="organisation",
         target_id=organisation.id,
-        after={"email": bool(address), "post": bool(organisation.postal_address)},
+        after={"email": bool(address), "post": bool(postal)},
     )
     return True

@@ -115,6 +115,17 @@ def _check_new_user(data: NewUser) -> None:
         raise Invalid(problems)
 
 
+def _check_closing_date(user: User, closing_date: date) -> None:
+    """Today or later, never before the opening date: a closure is not backdated, since the
+    trail and the sessions must say when access really ended."""
+    if user.opening_date and closing_date < user.opening_date:
+        raise Invalid({"closingDate": "La date de clôture précède la date d'ouverture "
+                                      f"de l'utilisateur ({user.opening_date:%d/%m/%Y})."})
+    if closing_date < today():
+        raise Invalid({"closingDate": "La date de clôture ne peut pas être passée : choisissez "
+                                      "aujourd'hui (clôture immédiate) ou une date à venir."})
+
+
 def _creation_mail(organisation_name: str, identifier: str, password: str) -> str:
     return (
         "Bonjour,\n\n"
@@ -231,6 +242,7 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
             raise Conflict(
                 "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
             )
+        _check_closing_date(user, closing_date)
         user.closing_date = closing_date
         if closing_date <= today():
             user.status = UserStatus.CLOSED

@@ -135,7 +135,11 @@ class HabilitationMutation:
         return User.from_row(user)
 
     @strawberry.mutation(
-        description="Clôturer l'accès d'un utilisateur à une date (aujourd'hui ou plus tard).",
+        description=(
+            "Clôturer l'accès d'un utilisateur à une date : aujourd'hui (effet immédiat, ses "
+            "sessions prennent fin) ou plus tard. Une date passée, ou antérieure à la date "
+            "d'ouverture de l'utilisateur, est refusée (BAD_USER_INPUT)."
+        ),
         permission_classes=[MayManage],
     )
     async def close_user(

@@ -1,21 +1,13 @@
 """The agency replaces an organisation's administrator (« contactez la Caf »)."""
 
-from accounts_support import ME, REPLACE, activated_organisation
+from accounts_support import ME, REPLACE, activated_organisation, agency_token
 from factories import make_user
 
-from bailleurs.agency import create_agent
 from models import AuditEvent, Organisation
 from models.enums import UserStatus
 from policies.vocabulary import Role
 
-AGENT_PASSWORD = "Agent-Caf-Secret-2026"
-
-
-async def _agent(api, role: str = "agent_caf") -> str:
-    identifier = f"CAF.{role.upper()}"
-    message = await create_agent(api.services.settings, role, identifier, AGENT_PASSWORD)
-    assert "créé" in message
-    return await api.login(identifier, AGENT_PASSWORD)
+_agent = agency_token
 
 
 async def test_agent_caf_moves_the_administrateur_role(api, smtp):

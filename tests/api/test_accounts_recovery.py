@@ -100,7 +100,8 @@ async def test_lost_identifier_after_activation_reaches_the_organisation_by_mail
 ):
     # given
     organisation, identifier, _ = await activated_organisation(
-        api, admin_email=ADMIN_MAIL, email=ORG_MAIL, postal="12 RUE DES LILAS\n14000 CAEN"
+        api, admin_email=ADMIN_MAIL, email=ORG_MAIL,
+        postal={"line1": "12 RUE DES LILAS", "postalCode": "14000", "commune": "CAEN"},
     )
     # when: the number is typed in lower case with spaces around it
     assert await api.ok(LOST, {"number": f" {organisation.user_number.lower()} "})
@@ -122,19 +123,23 @@ async def test_lost_identifier_after_activation_reaches_the_organisation_by_mail
     assert data["login"]["requiredActions"] == ["SET_PASSWORD"]
 
 
-async def test_lost_identifier_before_activation_renews_the_letter_password(api, smtp):
+async def test_lost_identifier_before_activation_adds_a_letter_password_beside_the_first(
+    api, smtp
+):
     # given
     organisation, letters = await new_organisation(api, email=ORG_MAIL)
+    old = {"identifier": letters["identifier"], "password": letters["initialPassword"]}
     # when
     assert await api.ok(LOST, {"number": organisation.user_number})
-    # then: the new letter password replaces the old one
+    # then: the new letter password arrives, and the letter already held still works
     [message] = await smtp.mailbox.wait_for(1)
     identifier, password = credentials_in(body_of(message))
     assert identifier == letters["identifier"]
-    old = await api.error(LOGIN, {"identifier": identifier, "password": letters["initialPassword"]})
-    assert old["extensions"]["code"] == "UNAUTHENTICATED"
+    assert len((await api.ok(LOGIN, old))["login"]["requiredActions"]) == 4
+    # until the new one is used: then the former one is retired
     data = await api.ok(LOGIN, {"identifier": identifier, "password": password})
     assert len(data["login"]["requiredActions"]) == 4
+    assert (await api.error(LOGIN, old))["extensions"]["code"] == "UNAUTHENTICATED"
     await api.ok(COMPLETE_FIRST_LOGIN, profile(ADMIN_MAIL), data["login"]["token"])
 
 

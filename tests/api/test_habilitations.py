@@ -6,6 +6,7 @@ import pytest
 
 from models import Organisation
 from policies.vocabulary import Role
+from resolvers.shared.clock import today
 from tests.conftest import LOGIN
 from tests.factories import (
     PASSWORD,
@@ -213,7 +214,7 @@ async def test_ordinary_users_cannot_administer(api, world):
 
 async def test_closing_a_user_ends_their_sessions(api, world):
     token = world["tokens"]["u1"]
-    data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": "2020-01-01"},
+    data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": today().isoformat()},
                         world["tokens"]["admin"])
     assert data["closeUser"]["status"] == "closed"
     assert (await api.error(TENANT_IDS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"

@@ -148,6 +148,27 @@ def _break(org: dict, where: str, value) -> dict:
             "non",
             "organisations[1].housings[0].tenants[0].colocation",
         ),
+        ("postalAddress", "12 RUE X", "organisations[1].postalAddress : type inattendu"),
+        (
+            "postalAddress",
+            {"line1": "12 RUE X", "commune": "CAEN"},
+            "organisations[1].postalAddress.postalCode : champ obligatoire manquant",
+        ),
+        (
+            "postalAddress",
+            {"line1": "12 RUE X", "postalCode": "1400", "commune": "CAEN"},
+            "organisations[1].postalAddress.postalCode : code postal invalide",
+        ),
+        (
+            "postalAddress",
+            {"line1": "X" * 39, "postalCode": "14000", "commune": "CAEN"},
+            "organisations[1].postalAddress.line1 : trop long",
+        ),
+        (
+            "postalAddress",
+            {"line1": "X", "postalCode": "14000", "commune": "CAEN", "pays": "FR"},
+            "organisations[1].postalAddress : champs inconnus",
+        ),
     ],
 )
 def test_bad_field_is_named(where, value, named):
@@ -156,6 +177,19 @@ def test_bad_field_is_named(where, value, named):
     with pytest.raises(ImportFileRejected) as refused:
         parse(json.dumps({"organisations": [good, bad]}))
     assert any(p.startswith(named) for p in refused.value.problems), refused.value.problems
+
+
+async def test_postal_address_is_stored_and_replaced_as_a_whole(api):
+    org = organisation_data("GAMMA", [("PRIVE", "14", 1)])
+    org["postalAddress"] = {"line1": "SERVICE GESTION", "line2": "3 PLACE X",
+                            "postalCode": "14000", "commune": "CAEN"}
+    await import_organisations(api, org)
+    row = await Organisation.get(user_number=org["userNumber"])
+    assert row.postal_lines == ["GAMMA", "SERVICE GESTION", "3 PLACE X", "14000 CAEN"]
+    org["postalAddress"] = {"line1": "5 RUE Y", "postalCode": "14200", "commune": "HEROUVILLE"}
+    await import_organisations(api, org)
+    await row.refresh_from_db()
+    assert row.postal_lines == ["GAMMA", "5 RUE Y", "14200 HEROUVILLE"]
 
 
 def test_malformed_json_names_the_line():

@@ -8,6 +8,7 @@ import pytest
 from accounts_support import COMPLETE_FIRST_LOGIN, NEW_PASSWORD, activated_organisation, profile
 
 from models import OutboxMail, User
+from resolvers.shared.clock import today
 from tests.security.takeover_support import (
     CHANGE_EMAIL,
     CLOSE_USER,
@@ -109,7 +110,7 @@ async def test_an_address_is_free_again_once_its_user_is_closed_or_elsewhere(api
     # within the organisation, only once the first user is closed
     taken = await api.error(CREATE_USER, new_user(group_id, "lea@tilleuls.example"), admin)
     assert taken["extensions"]["code"] == "CONFLICT"
-    await api.ok(CLOSE_USER, {"id": first["id"], "d": "2020-01-01"}, admin)
+    await api.ok(CLOSE_USER, {"id": first["id"], "d": today().isoformat()}, admin)
     await api.ok(CREATE_USER, new_user(group_id, "lea@tilleuls.example"), admin)
 
 
