@@ -12,7 +12,12 @@ from models.enums import UserStatus
 from models.validators import fits_column
 from policies.vocabulary import Role, org_domain, user_subject
 from resolvers.accounts import lockout
-from resolvers.accounts.passwords import check_strength, hash_in_thread, verify_in_thread
+from resolvers.accounts.passwords import (
+    check_strength,
+    hash_in_thread,
+    verify_in_thread,
+    verify_two,
+)
 from resolvers.accounts.person_checks import person_problems
 from resolvers.accounts.sessions import (
     COOKIE_NAME,
@@ -29,10 +34,6 @@ from resolvers.shared.context import Context
 from resolvers.shared.errors import Conflict, Invalid, RateLimited, Unauthenticated
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
-OUTSIDE_DATES = (
-    "Votre accès n'est pas ouvert à cette date (en dehors de ses dates d'ouverture et de "
-    "clôture) : adressez-vous à l'administrateur de votre organisme."
-)
 SAME_PASSWORD = "Choisissez un mot de passe différent du précédent."
 
 
@@ -73,13 +74,11 @@ async def _start(ctx: Context, *, user: User | None, organisation_id: int | None
 
 
 async def _which_password(ctx: Context, user: User, password: str) -> str | None:
-    """"current", "provisional" (a fresh one from a reset), or None."""
-    if await verify_in_thread(ctx.settings, user.password_hash, password):
-        return "current"
+    """"current", "provisional" (a fresh one from a reset), or None: two checks in every case."""
     fresh = user.provisional_expires_at is not None and user.provisional_expires_at > now()
-    if fresh and await verify_in_thread(ctx.settings, user.provisional_password_hash, password):
-        return "provisional"
-    return None
+    provisional = user.provisional_password_hash if fresh else None
+    current, other = await verify_two(ctx.settings, user.password_hash, provisional, password)
+    return "current" if current else "provisional" if other else None
 
 
 async def _use_provisional(user: User) -> None:
@@ -100,18 +99,17 @@ async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     user = await User.get_or_none(identifier=identifier) if possible else None
     if user is None:
         return await _login_with_letter(ctx, identifier, password)
-    matched = await _which_password(ctx, user, password)
-    if lockout.is_locked(user):
-        raise RateLimited(lockout.LOCKED)
-    if matched is None:
+    async with lockout.password_attempt(ctx, user):
+        matched = await _which_password(ctx, user, password)
+    # Outside its dates, an account answers the right password as a wrong one, and counts it.
+    if matched is None or not user_may_work(user):
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
-    if not user_may_work(user):
-        raise Unauthenticated(OUTSIDE_DATES)
-    if matched == "provisional":
-        await _use_provisional(user)
-    await lockout.record_success(ctx, user)
+    async with in_transaction():
+        await lockout.record_success(ctx, user)
+        if matched == "provisional":
+            await _use_provisional(user)
     return await _start(ctx, user=user, organisation_id=user.organisation_id,
                         actions=required_actions(user))
 
@@ -123,13 +121,14 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
         if fits_column(Organisation, "initial_identifier", identifier) else None
     )
     hashed = organisation.initial_password_hash if organisation else None
-    matched = await verify_in_thread(ctx.settings, hashed, password)
-    if await lockout.identifier_locked(ctx, identifier):
-        raise RateLimited(lockout.LOCKED)
+    await lockout.reserve_identifier_attempt(ctx, identifier)
+    matched, _ = await verify_two(ctx.settings, hashed, None, password)
     if not matched:
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
+    if await lockout.identifier_locked_since(ctx, identifier):
+        raise RateLimited(lockout.LOCKED)
     return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
 
 
@@ -229,13 +228,13 @@ async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
         raise Unauthenticated("Terminez d'abord la première connexion.")
     user = await User.get(id=ctx.principal.user_id)
     check_strength(ctx.settings, new)
-    matched = await verify_in_thread(ctx.settings, user.password_hash, current)
-    if lockout.is_locked(user):
-        raise RateLimited(lockout.LOCKED)
+    async with lockout.password_attempt(ctx, user):
+        matched = await verify_in_thread(ctx.settings, user.password_hash, current)
     if not matched:
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)
         raise Invalid({"currentPassword": "Le mot de passe actuel est incorrect."})
+    await lockout.release_attempt(user)
     if new == current:
         raise Invalid({"newPassword": SAME_PASSWORD})
     password_hash = await hash_in_thread(ctx.settings, new)
