@@ -4,6 +4,10 @@ A locked account refuses even the right password until the lock ends or an admin
 organisation unlocks it. Unknown identifiers and the organisations' letter identifiers are
 counted in the shared throttle table instead, so that they lock after as many failures as a real
 account: the lock does not tell an attacker which identifiers exist.
+
+Every attempt is counted before its password is checked (a slot reserved by one atomic
+statement), never after: parallel logins get no more checks than one-by-one ones, and a right
+password checked while the lock was being set does not open a session.
 """
 
 from __future__ import annotations
