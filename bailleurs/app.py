@@ -11,11 +11,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from strawberry import Schema
 from tortoise import Tortoise
 
-from bailleurs import graphql_http, logs
+from bailleurs import console, graphql_http, logs, trusted_documents
 from bailleurs.db import init_database
+from bailleurs.http_errors import EXCEPTION_HANDLERS
 from bailleurs.middleware import (
     BodyLimitMiddleware,
     RequestLogMiddleware,
@@ -34,14 +36,18 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, schema: Schema | None = None
+) -> Starlette:
+    """The service; `schema` replaces the product's (tests serve one with extra roots)."""
     settings = settings or load()
     logs.configure()
     registry = EnforcerRegistry(settings.enforcer_cache_size)
     services = Services(settings=settings, registry=registry, scopes=ScopeCache(registry))
-    from schema import build_schema  # the schema imports every resolver: build it once here
+    if schema is None:
+        from schema import build_schema  # the schema imports every resolver: build it once here
 
-    schema = build_schema(settings)
+        schema = build_schema(settings)
 
     async def make_context(request: Request) -> Context:
         """A request sent with the session cookie needs the CSRF header unless it is safe:
@@ -89,7 +95,9 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         from bailleurs.receipts import receipt_response
 
         context = await make_context(request)
-        return await receipt_response(context, request.path_params["declaration_id"])
+        kinds = {None: "rent", "changes": "change", "unpaid": "unpaid"}
+        kind = kinds.get(request.path_params.get("kind"), "unknown")
+        return await receipt_response(context, request.path_params["declaration_id"], kind)
 
     async def export(request: Request) -> Response:
         from bailleurs.exports import export_response
@@ -115,6 +123,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await Tortoise.close_connections()
+            if settings.metrics_token:
+                from bailleurs.metrics import process_exited
+
+                process_exited()
 
     middleware = [
         Middleware(RequestLogMiddleware),
@@ -131,15 +143,31 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 allow_credentials=True,
             )
         )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/receipts/{kind:str}/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
+    ]
+    if settings.graphiql:
+        routes.append(Mount(console.ASSETS_PATH, console.console_assets()))
+    if settings.metrics_token:
+        from bailleurs import metrics
+
+        routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
+        middleware.insert(0, Middleware(metrics.MetricsMiddleware))
+        metrics.watch_caches(services)
+    if settings.tracing:
+        from bailleurs import tracing
+
+        middleware.insert(0, tracing.asgi_middleware())
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
-            Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.documents = trusted_documents.Lookup()
     return app

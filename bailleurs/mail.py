@@ -66,7 +66,7 @@ class _Courier:
                 raise
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        url = urlparse(self._settings.smtp_url)
+        url = urlparse(self._settings.smtp_url or "")
         smtp = aiosmtplib.SMTP(
             hostname=url.hostname or "127.0.0.1",
             port=url.port or 25,
@@ -167,6 +167,12 @@ async def run_sender(services: Services) -> None:
             await send_due(settings)
         except Exception:  # the sender must outlive a database hiccup
             log.exception("mail sender iteration failed")
+        # A cancellation that lands in aiosmtplib's own wait_for (QUIT at the end of a round)
+        # can be swallowed on Python 3.11; the request is still pending: honour it, or the
+        # service never shuts down.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
         # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that
         # coincides with the event being set, and the service would never shut down.
         try:

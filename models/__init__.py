@@ -1,11 +1,13 @@
 """Tortoise models of Offre Bailleurs (one Tortoise app named `models`)."""
 
 from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
+from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
-from models.users import User
+from models.receipts import Receipt
+from models.users import PasswordHistory, User
 
 __models__ = [
     Organisation,
@@ -22,4 +24,7 @@ __models__ = [
     OutboxMail,
     Session,
     Throttle,
+    TrustedDocument,
+    Receipt,
+    PasswordHistory,
 ]

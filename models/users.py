@@ -1,16 +1,27 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AgencyRole, UserStatus, WorkMode
+
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
+
+# The partial unique index of migration 0006: one address per user not closed, per organisation.
+ACTIVE_EMAIL_INDEX = "uniq_user_active_email"
 
 
 # Utilisateur partenaire, or an agency account when it has no organisation.
 class User(Model):
 
     id = fields.IntField(primary_key=True)
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    organisation_id: int | None
     agency_role = fields.CharEnumField(AgencyRole, max_length=20, null=True)
     identifier = fields.CharField(max_length=40, unique=True)
     last_name = fields.CharField(max_length=100, default="")
@@ -32,11 +43,29 @@ class User(Model):
     failed_logins = fields.IntField(default=0)
     lock_count = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "app_user"
         indexes = [("organisation_id", "last_name")]
+
+
+# The argon2 hashes of a user's previous passwords, newest first by id: a new password may not
+# repeat the current one or any of the last few (resolvers.accounts.password_history).
+class PasswordHistory(Model):
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="previous_passwords", on_delete=fields.CASCADE
+    )
+    user_id: int
+    password_hash = fields.CharField(max_length=200)
+    retired_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "password_history"
+        indexes = [("user_id", "id")]

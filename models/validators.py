@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import ValidationError
+from tortoise.models import Model
 
 DEPARTEMENTS: frozenset[str] = frozenset(
     [f"{n:02d}" for n in range(1, 20)]
@@ -33,10 +36,42 @@ def is_postal_code(value: str) -> bool:
     return bool(_POSTAL_CODE.fullmatch(value))
 
 
-def fits_column(model, field: str, value: str) -> bool:
+def plain_email(value: str) -> str | None:
+    """One plain address (no display name, list, quoting or control character), normalised
+    (domain in lower case, Unicode NFC); None when it is anything else. No DNS look-up: the
+    address is checked by the mail it receives. `test_environment` only admits the reserved
+    `.test` domain, which agency test set-ups use and which no real mailbox has."""
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError:
+        return None
+
+
+# What people type in a phone number; anything else (letters, extensions, control characters)
+# is refused before the library reads the number.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 .()-]+")
+
+
+def is_phone_number(value: str) -> bool:
+    """A valid French number, or an international one written with its +country code."""
+    if not _PHONE_CHARACTERS.fullmatch(value):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, "FR"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def column_length(model: type[Model], field: str) -> int | None:
+    """The length limit of a text column (None for a column without one)."""
+    return getattr(model._meta.fields_map[field], "max_length", None)
+
+
+def fits_column(model: type[Model], field: str, value: str) -> bool:
     """Could a row hold `value` in `field`? A longer value can match no row, and Tortoise refuses
     to even compare it: callers looking a row up by user input ask this first."""
-    return len(value) <= model._meta.fields_map[field].max_length
+    limit = column_length(model, field)
+    return limit is None or len(value) <= limit
 
 
 def _validator(check, message: str):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.vocabulary import AGENCY_DOMAIN, ANY, Act, Role, group_subject, org_domain
+from policies.vocabulary import (
+    AGENCY_DOMAIN,
+    ANY,
+    Act,
+    Role,
+    group_subject,
+    org_domain,
+    user_subject,
+)
 
 # Rights of the built-in roles, as (housing type, zone, action).
 ROLE_RIGHTS: dict[Role, tuple[tuple[str, str, Act], ...]] = {
@@ -44,3 +52,11 @@ def group_rules(
 ) -> list[list[str]]:
     dom, sub = org_domain(organisation_id), group_subject(group_id)
     return [[sub, dom, housing_type, z, a] for z in sorted(set(zones)) for a in GROUP_ACTIONS]
+
+
+def perimeter_rules(
+    organisation_id: int, user_id: int, pairs: Iterable[tuple[str, str]]
+) -> list[list[str]]:
+    """A responsable's explicit perimeter: the (housing type, zone) pairs it may grant."""
+    dom, sub = org_domain(organisation_id), user_subject(user_id)
+    return [[sub, dom, h, z, Act.GRANT.value] for h, z in sorted(set(pairs))]

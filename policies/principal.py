@@ -12,6 +12,8 @@ class Principal:
     agency_role: str | None = None
     # A first-login session may only complete the first login or log out.
     restricted: bool = False
+    # What a restricted session must still do (RequiredAction codes), told to the caller.
+    required_actions: tuple[str, ...] = ()
     session_id: int | None = None
     via_cookie: bool = False
 

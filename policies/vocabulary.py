@@ -20,6 +20,9 @@ class Act(StrEnum):
     DECLARE = "declare"  # fill in and transmit declarations, report changes and unpaid rent
     MANAGE = "manage"  # create users, assign groups
     DELEGATE = "delegate"  # name responsables d'habilitation
+    # A responsable's perimeter: lines on the user itself, one per (housing type, zone) it may
+    # grant ("p, u:7, org:1, prive, 13, grant"); without any, the groups it holds.
+    GRANT = "grant"
     AUDIT = "audit"  # read policies and the audit trail (agency)
     REPLACE_ADMIN = "replace_admin"  # replace an organisation's administrator (agency)
 

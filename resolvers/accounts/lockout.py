@@ -24,9 +24,10 @@ from resolvers.accounts import mails as account_mails
 from resolvers.accounts import throttle
 from resolvers.audit import chain as audit_log
 from resolvers.audit.actor import ANONYMOUS, record_anonymous
+from resolvers.habilitations.delegation import delegated
 from resolvers.shared.clock import now
 from resolvers.shared.context import Context
-from resolvers.shared.errors import NotFound, RateLimited
+from resolvers.shared.errors import RateLimited
 from resolvers.shared.outbox import queue_mail, wake_sender
 
 LOCKED = (
@@ -212,12 +213,11 @@ async def identifier_locked_since(ctx: Context, identifier: str) -> bool:
 
 
 async def unlock_user(ctx: Context, user_id: int) -> User:
-    """An administrator (or responsable) unlocks a user of their own organisation."""
-    actor = ctx.principal
-    user = await User.get_or_none(id=user_id, organisation_id=actor.organisation_id)
-    if user is None or actor.organisation_id is None:
-        raise NotFound("Utilisateur introuvable.")
-    async with in_transaction():
+    """An administrator unlocks a user of their own organisation; a responsable, one it may
+    manage (the rule of `delegation`, decided in the same transaction)."""
+    actor = ctx.caller
+    async with delegated(ctx, user_id, changes_policies=False) as change:
+        user = change.user
         await User.filter(id=user.id).update(failed_logins=0, locked_until=None)
         await audit_log.record(
             "account_unlocked",

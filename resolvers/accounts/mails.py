@@ -74,3 +74,30 @@ def administrator_replaced(organisation: Organisation, user: User) -> tuple[str,
         "comme administrateur de son espace Mon compte partenaire.\n"
     )
     return "Nouvel administrateur de votre espace partenaire", body + SIGNATURE
+
+
+_NOT_YOU = (
+    "Si vous n'êtes pas à l'origine de ce changement, prévenez sans attendre l'administrateur "
+    "de votre organisme ou votre Caf.\n"
+)
+
+
+def email_changed(user: User, new_address_masked: str, moment: datetime) -> tuple[str, str]:
+    """Sent to the address being replaced: its owner learns of a change they may not have made."""
+    body = (
+        "Bonjour,\n\n"
+        f"L'adresse mail du compte de {_person(user)} a été remplacée le {_when(moment)} par "
+        f"{new_address_masked}. Cette adresse-ci ne recevra plus les messages du compte.\n\n"
+        + _NOT_YOU
+    )
+    return "Adresse mail de votre compte modifiée", body + SIGNATURE
+
+
+def password_changed(user: User, moment: datetime) -> tuple[str, str]:
+    body = (
+        "Bonjour,\n\n"
+        f"Le mot de passe du compte de {_person(user)} a été changé le {_when(moment)}. "
+        "Toutes les sessions ouvertes avec l'ancien mot de passe ont été fermées.\n\n"
+        + _NOT_YOU
+    )
+    return "Mot de passe de votre compte modifié", body + SIGNATURE

@@ -45,6 +45,8 @@ def _subject(view: PolicyView, raw: str) -> tuple[str, str, int | None]:
         gid = parse_id(raw)
         group = view.groups.get(gid)
         return "group", group.name if group else raw, gid
+    if raw.startswith("u:"):  # a responsable's explicit perimeter
+        return "user", raw, None
     return "role", ROLE_LABELS.get(raw, raw), None
 
 

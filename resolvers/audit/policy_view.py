@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import casbin
 
 from models import AuditEvent, HabilitationGroup, User
-from policies.defaults import group_rules, organisation_role_rules
+from policies.defaults import group_rules, organisation_role_rules, perimeter_rules
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
 from resolvers.accounts.login import required_actions
@@ -115,8 +115,8 @@ async def current_view(
     of `user_ids` only when given (one explanation needs one account, not thousands)."""
     domain = org_domain(organisation_id)
     live = await registry.get(domain)
-    users = User.filter(organisation_id=organisation_id)
-    users = await (users.filter(id__in=user_ids) if user_ids is not None else users)
+    query = User.filter(organisation_id=organisation_id)
+    users = await (query.filter(id__in=user_ids) if user_ids is not None else query)
     groups = await HabilitationGroup.filter(organisation_id=organisation_id)
     return PolicyView(
         organisation_id,
@@ -157,11 +157,14 @@ async def _add_untracked_groups(
 ) -> None:
     """Groups made before the trail recorded them: their creation date, today's definition."""
     rows = await HabilitationGroup.filter(organisation_id=organisation_id, created_at__lt=until)
-    tracked = (
+    tracked: set[str] = (
         set(
-            await AuditEvent.filter(
-                target_type="group", target_id__in=[str(g.id) for g in rows]
-            ).values_list("target_id", flat=True)
+            cast(  # flat=True gives the values themselves; Tortoise's stubs say tuples
+                list[str],
+                await AuditEvent.filter(
+                    target_type="group", target_id__in=[str(g.id) for g in rows]
+                ).values_list("target_id", flat=True),
+            )
         )
         if rows
         else set()
@@ -195,6 +198,9 @@ async def view_as_of(organisation_id: int, day: date) -> PolicyView:
         p_lines += group_rules(organisation_id, g.id, g.housing_type, g.zones)
     g_lines = []
     for uid, state in users.items():
+        perimeter = [groups[int(gid)] for gid in state.get("perimeter") or () if int(gid) in groups]
+        pairs = [(g.housing_type, z) for g in perimeter for z in g.zones]
+        p_lines += perimeter_rules(organisation_id, uid, pairs)
         for role in state.get("roles") or ():
             g_lines.append([user_subject(uid), role, domain])
         for gid in state.get("groups") or ():

@@ -1,8 +1,9 @@
 """Administration of habilitations: users, their groups, and delegation to responsables.
 
-Invariants: only the administrateur names responsables; a responsable manages ordinary users
-but touches neither the administrateur nor other responsables; nobody grants a group of another
-organisation; every change goes through the enforcer and the audit trail in one transaction.
+Invariants: who may change whom is the one rule of `delegation` (a responsable stays inside its
+perimeter, touches neither the administrateur nor other responsables, names nobody), checked
+inside each change's transaction; nobody grants a group of another organisation; every change
+goes through the enforcer and the audit trail in one transaction.
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ from datetime import date
 
 from models import HabilitationGroup, User
 from models.enums import UserStatus, WorkMode
+from policies.defaults import perimeter_rules
 from policies.vocabulary import Act, Role, group_subject, org_domain, parse_id, user_subject
-from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
-from resolvers.accounts.person_checks import person_problems
+from resolvers.accounts.addresses import one_address_per_user
+from resolvers.accounts.passwords import generate_identifier, generate_password, hash_in_thread
+from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
-from resolvers.habilitations.policy_changes import policy_change
+from resolvers.habilitations.delegation import delegated, group_pairs, perimeter_groups
 from resolvers.shared.clock import today
 from resolvers.shared.context import Context
-from resolvers.shared.errors import Conflict, Forbidden, Invalid, NotFound
+from resolvers.shared.errors import Conflict, Invalid, NotFound, invalid
 from resolvers.shared.outbox import credentials_block, queue_mail
 from resolvers.shared.pagination import Page, paginate
 
-MANAGERS = {Role.ADMINISTRATEUR.value, Role.RESPONSABLE.value}
+EMPTY_PERIMETER = (
+    "Indiquez au moins un groupe, ou aucun : le périmètre est alors celui des groupes que le "
+    "responsable détient."
+)
 
 
 @dataclass
@@ -41,6 +47,13 @@ class NewUser:
     group_ids: list[int]
 
 
+def domain_of(user: User) -> str:
+    """The Casbin domain of an organisation's user (every user these changes touch has one)."""
+    if user.organisation_id is None:
+        raise NotFound("Utilisateur introuvable.")
+    return org_domain(user.organisation_id)
+
+
 async def habilitation_state(enforcer, user: User) -> dict:
     """The full habilitation state of a user, as audit events record it.
 
@@ -48,15 +61,20 @@ async def habilitation_state(enforcer, user: User) -> dict:
     `enforcer` (pass the private enforcer of the current `policy_change`, so that the state seen
     inside the transaction includes its own changes). Habilitation audit events on a user store
     this shape as before/after: it is the one definition of the state, shared by every change.
+    A responsable whose perimeter was set explicitly also has `"perimeter": [group ids]`.
     """
-    domain = org_domain(user.organisation_id)
+    domain = domain_of(user)
     names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
-    return {
+    state = {
         "roles": sorted(n for n in names if not n.startswith("grp:")),
         "groups": sorted(parse_id(n) for n in names if n.startswith("grp:")),
         "status": user.status.value,
         "closing_date": user.closing_date.isoformat() if user.closing_date else None,
     }
+    explicit = perimeter_groups(enforcer, domain, user.id)
+    if explicit is not None:
+        state["perimeter"] = explicit
+    return state
 
 
 async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
@@ -64,9 +82,9 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
     from models import AuditEvent
 
     chain: list[dict] = []
-    user_id: int | None = ctx.principal.user_id
+    user_id: int | None = ctx.user_id
     seen: set[int] = set()
-    domain = org_domain(ctx.principal.organisation_id)
+    domain = org_domain(ctx.organisation_id)
     while user_id is not None and user_id not in seen:
         seen.add(user_id)
         roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain))
@@ -83,32 +101,6 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
                       "via": grant.action if grant else "initial"})
         user_id = grant.actor_id if grant and grant.actor_id != user_id else None
     return chain
-
-
-async def _user_in_org(ctx: Context, user_id: int) -> User:
-    user = await User.get_or_none(id=user_id, organisation_id=ctx.principal.organisation_id)
-    if user is None:
-        raise NotFound("Utilisateur introuvable.")
-    return user
-
-
-async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[HabilitationGroup]:
-    unique = sorted(set(group_ids))
-    groups = await HabilitationGroup.filter(
-        id__in=unique, organisation_id=ctx.principal.organisation_id
-    )
-    if len(groups) != len(unique):
-        raise NotFound("Groupe d'habilitation introuvable.")
-    return groups
-
-
-async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
-    """A responsable may not act on the administrateur or on another responsable."""
-    roles = set(await enforcer.get_roles_for_user_in_domain(
-        user_subject(target.id), org_domain(target.organisation_id)
-    ))
-    if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
-        raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
 
 
 def _check_new_user(data: NewUser) -> None:
@@ -142,27 +134,30 @@ async def _unique_identifier() -> str:
 
 async def create_user(ctx: Context, data: NewUser) -> User:
     _check_new_user(data)
-    groups = await _groups_in_org(ctx, data.group_ids)
-    organisation_id = ctx.principal.organisation_id
+    organisation_id = ctx.organisation_id
     domain = org_domain(organisation_id)
     password = generate_password()
-    async with policy_change(ctx.services, domain) as enforcer:
+    # Hashed before the transaction, which holds the organisation's policy lock (on SQLite the
+    # database's write lock) from its first statement.
+    password_hash = await hash_in_thread(ctx.settings, password)
+    async with one_address_per_user(), delegated(ctx, group_ids=data.group_ids) as change:
         from models import Organisation
 
+        enforcer = change.enforcer
         organisation = await Organisation.get(id=organisation_id)
         user = await User.create(
             organisation_id=organisation_id, identifier=await _unique_identifier(),
             last_name=data.last_name.strip(), first_name=data.first_name.strip(),
-            email=data.email, phone=data.phone, opening_date=data.opening_date,
+            email=stored_email(data.email), phone=data.phone, opening_date=data.opening_date,
             closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
-            password_hash=hash_password(ctx.settings, password), must_change_password=True,
-            created_by_id=ctx.principal.user_id,
+            password_hash=password_hash, must_change_password=True,
+            created_by_id=ctx.user_id,
         )
-        for group in groups:
+        for group in change.groups:
             await enforcer.add_role_for_user_in_domain(
                 user_subject(user.id), group_subject(group.id), domain
             )
-        await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
+        await queue_mail(data.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
         await _record(ctx, enforcer, "user_created", user, None)
     ctx.services.mail_queued.set()
@@ -173,43 +168,55 @@ async def _record(ctx: Context, enforcer, action: str, user: User, before: dict 
     """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
     after = await habilitation_state(enforcer, user)
     await audit_log.record(
-        action, actor_id=ctx.principal.user_id, actor_label=await _actor_label(ctx),
+        action, actor_id=ctx.user_id, actor_label=await _actor_label(ctx),
         organisation_id=user.organisation_id, target_type="user", target_id=user.id,
         before=before, after=after, delegation=await delegation_chain(ctx, enforcer),
     )
 
 
 async def _actor_label(ctx: Context) -> str:
-    actor = await User.get(id=ctx.principal.user_id).only("id", "identifier")
+    actor = await User.get(id=ctx.user_id).only("id", "identifier")
     return actor.identifier
 
 
 async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> User:
-    user = await _user_in_org(ctx, user_id)
-    groups = await _groups_in_org(ctx, group_ids)
-    domain = org_domain(user.organisation_id)
-    async with policy_change(ctx.services, domain) as enforcer:
-        await _ensure_may_touch(ctx, enforcer, user)
+    async with delegated(ctx, user_id, group_ids) as change:
+        enforcer, user = change.enforcer, change.user
+        domain = domain_of(user)
         before = await habilitation_state(enforcer, user)
         subject = user_subject(user.id)
         for current in before["groups"]:
             await enforcer.delete_roles_for_user_in_domain(subject, group_subject(current), domain)
-        for group in groups:
+        for group in change.groups:
             await enforcer.add_role_for_user_in_domain(subject, group_subject(group.id), domain)
         await _record(ctx, enforcer, "user_groups_set", user, before)
     return user
 
 
-async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) -> User:
-    user = await _user_in_org(ctx, user_id)
-    domain = org_domain(user.organisation_id)
-    async with policy_change(ctx.services, domain) as enforcer:
+async def set_habilitation_manager(
+    ctx: Context, user_id: int, enabled: bool, group_ids: list[int] | None = None
+) -> User:
+    """Name (or dismiss) a responsable; `group_ids` sets its perimeter explicitly (None: the
+    groups it holds, whichever they are at the time it acts)."""
+    if group_ids is not None and not enabled:
+        raise invalid("groupIds", "Un périmètre ne se fixe qu'en désignant un responsable.")
+    if group_ids is not None and not group_ids:
+        raise invalid("groupIds", EMPTY_PERIMETER)
+    async with delegated(ctx, user_id, group_ids or (), naming=True) as change:
+        enforcer, user = change.enforcer, change.user
+        domain = domain_of(user)
         before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
             raise Conflict("L'administrateur a déjà tous les droits de gestion.")
         subject = user_subject(user.id)
+        await enforcer.remove_filtered_policy(0, subject, domain, "", "", Act.GRANT.value)
         if enabled:
             await enforcer.add_role_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
+            pairs = group_pairs(enforcer, domain, (g.id for g in change.groups))
+            if group_ids is not None and not pairs:  # stored as nothing, it would read as default
+                raise invalid("groupIds", "Ces groupes ne couvrent aucun logement.")
+            if pairs:
+                await enforcer.add_policies(perimeter_rules(ctx.organisation_id, user.id, pairs))
         else:
             await enforcer.delete_roles_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
         await _record(ctx, enforcer, "habilitation_manager_set", user, before)
@@ -217,10 +224,8 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
 
 
 async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
-    user = await _user_in_org(ctx, user_id)
-    domain = org_domain(user.organisation_id)
-    async with policy_change(ctx.services, domain) as enforcer:
-        await _ensure_may_touch(ctx, enforcer, user)
+    async with delegated(ctx, user_id) as change:
+        enforcer, user = change.enforcer, change.user
         before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
             raise Conflict(
@@ -237,10 +242,10 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
 
 
 async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]:
-    query = User.filter(organisation_id=ctx.principal.organisation_id)
+    query = User.filter(organisation_id=ctx.caller.organisation_id)
     return await paginate(query, ("last_name", "first_name", "id"), first, after)
 
 
 async def organisation_groups(ctx: Context) -> list[HabilitationGroup]:
-    query = HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id)
+    query = HabilitationGroup.filter(organisation_id=ctx.caller.organisation_id)
     return await query.order_by("name")

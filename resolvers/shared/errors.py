@@ -24,6 +24,20 @@ class Unauthenticated(DomainError):
     default_message = "Vous devez être connecté pour accéder à ce service."
 
 
+class ActionsRequired(DomainError):
+    """A restricted session (first login, provisional password) asking for the service itself;
+    `requiredActions` in the extensions lists what is left to do."""
+
+    code = "REQUIRED_ACTIONS"
+    default_message = (
+        "Terminez d'abord votre première connexion (profil, mot de passe, acceptations) "
+        "pour accéder à ce service."
+    )
+
+    def __init__(self, actions: list[str] | tuple[str, ...], message: str | None = None):
+        super().__init__(message, requiredActions=list(actions))
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
     default_message = "Élément introuvable."

@@ -8,23 +8,25 @@ import strawberry
 
 from models import Organisation as OrganisationRow
 from models import User as UserRow
+from resolvers.accounts import credentials
 from resolvers.accounts import login as resolve
-from resolvers.accounts.login import RequiredAction as RequiredActionEnum
+from resolvers.accounts.required_actions import RequiredAction as RequiredActionEnum
 from resolvers.habilitations.memberships import roles_and_group_ids
 from resolvers.shared.errors import NotFound
 from resolvers.shared.loaders import GroupByIdLoader, OrganisationByIdLoader
 from schema.common import HousingType, WorkMode
+from schema.info import Info
 from schema.permissions import (
-    ANYONE,
-    SELF_OR_MANAGER,
-    VISIBLE_OBJECT,
     Authenticated,
     FirstLoginSession,
+    OwnAccount,
+    PendingFirstLogin,
     Public,
-    readable_by,
 )
+from schema.read_rules import ANYONE, MEMBER_OR_AGENT, SELF_OR_MANAGER, readable_by
 
-RequiredAction = strawberry.enum(RequiredActionEnum, description="Étape obligatoire restante.")
+RequiredAction = RequiredActionEnum  # marked as a GraphQL enum in place (see schema.common)
+strawberry.enum(RequiredAction, description="Étape obligatoire restante.")
 
 
 @readable_by(ANYONE)
@@ -47,7 +49,7 @@ def login_result(outcome: resolve.LoginOutcome) -> LoginResult:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(MEMBER_OR_AGENT)
 @strawberry.type(description="Organisme partenaire et sa convention.")
 class Organisation:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -55,6 +57,10 @@ class Organisation:
     user_number: str = strawberry.field(description="N° utilisateur (14 caractères).")
     convention_name: str = strawberry.field(description="Convention sélectionnée.")
     convention_state: str = strawberry.field(description="État de la convention.")
+
+    @property
+    def organisation_id(self) -> int:
+        return int(self.id)
 
     @classmethod
     def from_row(cls, row: OrganisationRow) -> Organisation:
@@ -67,13 +73,14 @@ class Organisation:
         )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(MEMBER_OR_AGENT)
 @strawberry.type(description="Groupe d'habilitation : un type de logement sur des zones.")
 class HabilitationGroup:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
     name: str = strawberry.field(description="Nom du groupe.")
     housing_type: HousingType = strawberry.field(description="Type de logement couvert.")
     zones: list[str] = strawberry.field(description="Départements couverts.")
+    organisation_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row) -> HabilitationGroup:
@@ -82,6 +89,7 @@ class HabilitationGroup:
             name=row.name,
             housing_type=row.housing_type,
             zones=list(row.zones),
+            organisation_id=row.organisation_id,
         )
 
 
@@ -101,18 +109,18 @@ class User:
     organisation_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Rôles : administrateur, responsable_habilitation, auditeur…")
-    async def roles(self, info: strawberry.Info) -> list[str]:
+    async def roles(self, info: Info) -> list[str]:
         roles, _ = await roles_and_group_ids(info.context, int(self.id), self.organisation_id)
         return roles
 
     @strawberry.field(description="Groupes d'habilitation de l'utilisateur.")
-    async def groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
+    async def groups(self, info: Info) -> list[HabilitationGroup]:
         _, ids = await roles_and_group_ids(info.context, int(self.id), self.organisation_id)
         rows = await info.context.loader(GroupByIdLoader).load_many(ids)
         return [HabilitationGroup.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="L'organisation de l'utilisateur (aucune pour la Caf).")
-    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+    async def organisation(self, info: Info) -> Organisation | None:
         if self.organisation_id is None:
             return None
         row = await info.context.loader(OrganisationByIdLoader).load(self.organisation_id)
@@ -148,9 +156,11 @@ class CompleteFirstLoginInput:
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="L'utilisateur connecté.", permission_classes=[Authenticated])
-    async def me(self, info: strawberry.Info) -> User:
-        row = await UserRow.get_or_none(id=info.context.principal.user_id)
+    @strawberry.field(
+        description="Le compte de la session en cours.", permission_classes=[Authenticated]
+    )
+    async def me(self, info: Info) -> User:
+        row = await UserRow.get_or_none(id=info.context.user_id)
         if row is None:
             raise NotFound()
         return User.from_row(row)
@@ -159,21 +169,22 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        description="Connexion avec l'identifiant et le mot de passe (public).",
+        description="Connexion avec l'identifiant et le mot de passe.",
         permission_classes=[Public],
     )
-    async def login(self, info: strawberry.Info, identifier: str, password: str) -> LoginResult:
+    async def login(self, info: Info, identifier: str, password: str) -> LoginResult:
         return login_result(await resolve.login(info.context, identifier, password))
 
     @strawberry.mutation(
         description=(
             "Première connexion : la première personne qui la termine pour les identifiants "
-            "de l'organisation en devient l'administrateur (session de première connexion)."
+            "de l'organisation en devient l'administrateur. Une seule fois, tant qu'il reste "
+            "des étapes à faire ; une session ordinaire reçoit FORBIDDEN et rien ne change."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[PendingFirstLogin],
     )
     async def complete_first_login(
-        self, info: strawberry.Info, input: CompleteFirstLoginInput  # noqa: A002
+        self, info: Info, input: CompleteFirstLoginInput  # noqa: A002
     ) -> LoginResult:
         data = resolve.FirstLoginInput(**vars(input))
         return login_result(await resolve.complete_first_login(info.context, data))
@@ -181,17 +192,34 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
-            "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
-            "provisoire à changer)."
+            "une nouvelle est ouverte (possible aussi avec un mot de passe provisoire à "
+            "changer). Refusé s'il reprend l'actuel ou l'un des 5 précédents ; l'adresse mail "
+            "du compte est prévenue."
         ),
         permission_classes=[FirstLoginSession],
     )
     async def change_password(
-        self, info: strawberry.Info, current_password: str, new_password: str
+        self, info: Info, current_password: str, new_password: str
     ) -> LoginResult:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
 
-    @strawberry.mutation(description="Déconnexion.", permission_classes=[FirstLoginSession])
-    async def logout(self, info: strawberry.Info) -> bool:
+    @strawberry.mutation(
+        description=(
+            "Changement de sa propre adresse mail, avec le mot de passe actuel : une adresse "
+            "seule, sans nom ; l'ancienne adresse est prévenue."
+        ),
+        permission_classes=[OwnAccount],
+    )
+    async def change_email(
+        self, info: Info, current_password: str, new_email: str
+    ) -> User:
+        return User.from_row(
+            await credentials.change_email(info.context, current_password, new_email)
+        )
+
+    @strawberry.mutation(
+        description="Déconnexion : la session prend fin.", permission_classes=[FirstLoginSession]
+    )
+    async def logout(self, info: Info) -> bool:
         return await resolve.logout(info.context)

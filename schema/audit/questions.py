@@ -28,11 +28,13 @@ from schema.audit.types import (
 from schema.common import (
     Action,
     Connection,
+    HousingType,
     check_page_size,
     connection_of,
     decode_cursor,
     decode_id,
 )
+from schema.info import Info
 from schema.permissions import MayAudit
 
 AsOf = Annotated[
@@ -52,11 +54,11 @@ def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
 class AuditQuery:
     @strawberry.field(
         description="Règles et appartenances en vigueur d'une organisation, en termes métier et "
-        "en lignes Casbin, avec le modèle Casbin. Auditeur de la Caf.",
+        "en lignes Casbin, avec le modèle Casbin.",
         permission_classes=[MayAudit],
     )
     async def policies(
-        self, info: strawberry.Info, organisation_id: strawberry.ID
+        self, info: Info, organisation_id: strawberry.ID
     ) -> OrganisationPolicies:
         organisation = await resolve.organisation_or_404(decode_id(organisation_id))
         view = await resolve.view_of(info.context, organisation, None)
@@ -64,12 +66,12 @@ class AuditQuery:
 
     @strawberry.field(
         description="L'accès d'un utilisateur à un locataire est-il accordé, par quel chemin, "
-        "ou pour quelle raison est-il refusé. Auditeur de la Caf.",
+        "ou pour quelle raison est-il refusé.",
         permission_classes=[MayAudit],
     )
     async def explain_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         user_id: strawberry.ID,
         tenant_id: strawberry.ID,
         action: Action,
@@ -81,13 +83,12 @@ class AuditQuery:
         return AccessExplanation.build(answer.user, answer.explanation)
 
     @strawberry.field(
-        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin. "
-        "Auditeur de la Caf.",
+        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin.",
         permission_classes=[MayAudit],
     )
     async def who_can_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         tenant_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
@@ -98,20 +99,19 @@ class AuditQuery:
         return [AccessExplanation.build(a.user, a.explanation) for a in answers]
 
     @strawberry.field(
-        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone. "
-        "Auditeur de la Caf.",
+        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone.",
         permission_classes=[MayAudit],
     )
     async def user_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         user_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
     ) -> UserAccess:
         r = await resolve.user_access(info.context, decode_id(user_id), Act(action.value), as_of)
         counts = [
-            AccessCount(housing_type=c.housing_type, zone=c.zone, count=c.count)
+            AccessCount(housing_type=HousingType(c.housing_type), zone=c.zone, count=c.count)
             for c in r.by_housing
         ]
         return UserAccess(
@@ -119,12 +119,12 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Le journal d'audit, du plus ancien au plus récent. Auditeur de la Caf.",
+        description="Le journal d'audit, du plus ancien au plus récent.",
         permission_classes=[MayAudit],
     )
     async def audit_events(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int = 50,
         after: str | None = None,
         filter: AuditEventFilter | None = None,  # noqa: A002
@@ -135,8 +135,7 @@ class AuditQuery:
         return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
-        description="Recalcule les empreintes du journal et signale le premier maillon rompu. "
-        "Auditeur de la Caf.",
+        description="Recalcule les empreintes du journal et signale le premier maillon rompu.",
         permission_classes=[MayAudit],
     )
     async def verify_audit_chain(self) -> AuditChainReport:
@@ -146,12 +145,12 @@ class AuditQuery:
 
     @strawberry.field(
         description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
-        "qui gagne ou perd l'accès à combien de locataires. Auditeur de la Caf.",
+        "qui gagne ou perd l'accès à combien de locataires.",
         permission_classes=[MayAudit],
     )
     async def simulate_habilitation_change(
         self,
-        info: strawberry.Info,
+        info: Info,
         input: SimulateHabilitationChangeInput,  # noqa: A002
     ) -> list[SimulatedAccessChange]:
         changes = await simulate.simulate_change(

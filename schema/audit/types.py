@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,11 +17,11 @@ from schema.common import (
     HousingType,
     decode_id,
 )
-from schema.permissions import AUDITOR, readable_by
+from schema.read_rules import AUDITOR, readable_by
 
-RefusalReason = strawberry.enum(
-    Enum("RefusalReason", {r.name: r.value for r in Refusal}),
-    description="Raison la plus proche d'un refus d'accès.",
+RefusalReason = Refusal  # marked as a GraphQL enum in place, under the contract's name
+strawberry.enum(
+    RefusalReason, name="RefusalReason", description="Raison la plus proche d'un refus d'accès."
 )
 
 
@@ -95,7 +94,7 @@ class AccessExplanation:
             allowed=e.allowed,
             message=e.message,
             path=path,
-            reason=None if e.refusal is None else RefusalReason(e.refusal.value),
+            reason=e.refusal,
             nearest_rule=e.nearest_rule,
             other_grants=e.other_grants,
             casbin_request=e.request,
@@ -122,8 +121,10 @@ class UserAccess:
 @readable_by(AUDITOR)
 @strawberry.type(description="Une règle en vigueur : un rôle ou un groupe, et ce qu'il permet.")
 class PolicyRule:
-    subject_kind: str = strawberry.field(description="role ou group.")
-    subject: str = strawberry.field(description="Nom du rôle ou du groupe.")
+    subject_kind: str = strawberry.field(
+        description="role, group, ou user (le périmètre de délégation d'un responsable)."
+    )
+    subject: str = strawberry.field(description="Nom du rôle ou du groupe, ou « u:<id> ».")
     group_id: strawberry.ID | None = strawberry.field(description="Le groupe, le cas échéant.")
     housing_type: HousingType | None = strawberry.field(
         description="Type de logement (vide : tous)."
@@ -166,7 +167,7 @@ class OrganisationPolicies:
                     subject_kind=x.subject_kind,
                     subject=x.subject,
                     group_id=gid(x.group_id),
-                    housing_type=x.housing_type,
+                    housing_type=HousingType(x.housing_type) if x.housing_type else None,
                     zone=x.zone,
                     action=x.action,
                     casbin=x.casbin,
@@ -215,7 +216,7 @@ class AuditEvent:
             id=strawberry.ID(str(e.id)),
             at=e.at,
             actor_id=opt(e.actor_id),
-            actor=AuditedUser.from_row(e.actor) if e.actor_id is not None else None,
+            actor=AuditedUser.from_row(e.actor) if e.actor is not None else None,
             actor_label=e.actor_label,
             organisation_id=opt(e.organisation_id),
             action=e.action,

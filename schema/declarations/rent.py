@@ -12,11 +12,13 @@ from resolvers.declarations.rent_rules import ANSWERS
 from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.info import Info
+from schema.permissions import Authenticated
+from schema.read_rules import OF_TENANT, PART_OF_PARENT, readable_by
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Une réponse du récapitulatif.")
 class DeclarationAnswer:
     field: str = strawberry.field(description="Champ de saisie concerné (vide si sans objet).")
@@ -24,7 +26,7 @@ class DeclarationAnswer:
     value: str = strawberry.field(description="Réponse mise en forme (montants « 328,75 € »).")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Une des cinq rubriques de la saisie.")
 class DeclarationSection:
     number: int = strawberry.field(description="Numéro de la rubrique (1 à 5).")
@@ -32,14 +34,14 @@ class DeclarationSection:
     answers: list[DeclarationAnswer] = strawberry.field(description="Réponses de la rubrique.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Réponse manquante ou incohérente.")
 class FieldProblem:
     field: str = strawberry.field(description="Champ de saisie concerné.")
     message: str = strawberry.field(description="Ce qui manque ou ne va pas.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(
     description="Le récapitulatif de la déclaration, tel qu'il s'affiche avant validation."
 )
@@ -55,7 +57,7 @@ class DeclarationSummary:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Dernières informations connues de la Caf sur le locataire.")
 class LastKnownInformation:
     tenant_name: str = strawberry.field(description="Prénom et nom du locataire.")
@@ -72,7 +74,7 @@ class LastKnownInformation:
     address: str = strawberry.field(description="Adresse du logement.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Déclaration du loyer de juillet d'un locataire pour une campagne.")
 class RentDeclaration:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -172,16 +174,13 @@ class RentDeclarationInput:
         }
 
 
-DECLARE = "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND)."
-
-
 @strawberry.type
 class DeclarationQuery:
     @strawberry.field(
         description="Une déclaration de loyer ; NOT_FOUND si inexistante ou hors habilitation.",
         permission_classes=[Authenticated],
     )
-    async def rent_declaration(self, info: strawberry.Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
+    async def rent_declaration(self, info: Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
         row = await resolve.get_declaration(info.context, decode_id(id))
         return await declaration_node(info.context, row)
 
@@ -189,22 +188,22 @@ class DeclarationQuery:
 @strawberry.type
 class DeclarationMutation:
     @strawberry.mutation(
-        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARE}",
+        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def start_rent_declaration(
-        self, info: strawberry.Info, tenant_id: strawberry.ID, year: int | None = None
+        self, info: Info, tenant_id: strawberry.ID, year: int | None = None
     ) -> RentDeclaration:
         row = await resolve.start_rent_declaration(info.context, decode_id(tenant_id), year)
         return await declaration_node(info.context, row)
 
     @strawberry.mutation(
-        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARE}",
+        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def save_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         input: RentDeclarationInput,  # noqa: A002
     ) -> RentDeclaration:
@@ -215,13 +214,13 @@ class DeclarationMutation:
         description=(
             "Valide et transmet la déclaration à la Caf, une seule fois. BAD_USER_INPUT "
             "nomme chaque réponse manquante ; un loyer inhabituel demande confirmAmount: true. "
-            + DECLARE
+            + DECLARABLE
         ),
         permission_classes=[Authenticated],
     )
     async def validate_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         confirm_amount: bool = False,  # noqa: A002
     ) -> RentDeclaration:

@@ -18,10 +18,12 @@ from schema.common import (
     decode_cursor,
     decode_id,
 )
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.info import Info
+from schema.permissions import Authenticated
+from schema.read_rules import HOUSING, SIGNED_IN, TENANT, readable_by
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(HOUSING)
 @strawberry.type(description="Logement géré par l'organisation.")
 class Housing:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -30,6 +32,12 @@ class Housing:
     commune: str = strawberry.field(description="Commune.")
     departement: str = strawberry.field(description="Code du département (zone).")
     type: HousingType = strawberry.field(description="Conventionné ou privé.")
+    organisation_id: strawberry.Private[int]
+
+    @property
+    def housing_place(self) -> tuple[int, str, str]:
+        """What habilitations decide on: organisation, housing type, département."""
+        return self.organisation_id, self.type.value, self.departement
 
     @classmethod
     def from_row(cls, row: HousingRow) -> Housing:
@@ -40,10 +48,11 @@ class Housing:
             commune=row.commune,
             departement=row.departement,
             type=row.housing_type,
+            organisation_id=row.organisation_id,
         )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(TENANT)
 @strawberry.type(
     description="Locataire allocataire dont l'aide au logement est versée au bailleur."
 )
@@ -64,6 +73,10 @@ class Tenant:
         description="État de la déclaration de loyer de la campagne en cours."
     )
     campaign_year: strawberry.Private[int]
+
+    @property
+    def housing_place(self) -> tuple[int, str, str]:
+        return self.housing.housing_place
 
     @classmethod
     def from_row(
@@ -96,7 +109,7 @@ class TenantFilter:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(SIGNED_IN)
 @strawberry.type(description="Avancement de la campagne de déclaration des loyers.")
 class RentCampaign:
     year: int = strawberry.field(description="Année de la campagne (loyer de juillet).")
@@ -114,6 +127,10 @@ def tenant_connection(
     return connection_of(page, nodes)
 
 
+# What the declaring mutations add to their permission class: a condition on the tenant.
+DECLARABLE = "Seulement pour un locataire sur lequel l'appelant peut déclarer (sinon NOT_FOUND)."
+
+
 @strawberry.type
 class TenantQuery:
     @strawberry.field(
@@ -122,7 +139,7 @@ class TenantQuery:
     )
     async def tenants(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int = 50,
         after: str | None = None,
         filter: TenantFilter | None = None,  # noqa: A002
@@ -146,7 +163,7 @@ class TenantQuery:
         description="Un locataire ; NOT_FOUND s'il n'existe pas ou est hors habilitation.",
         permission_classes=[Authenticated],
     )
-    async def tenant(self, info: strawberry.Info, id: strawberry.ID) -> Tenant:  # noqa: A002
+    async def tenant(self, info: Info, id: strawberry.ID) -> Tenant:  # noqa: A002
         row = await resolve.get_tenant(info.context, decode_id(id))
         year = info.context.settings.campaign_year
         states = await resolve.declaration_states([row.id], year)
@@ -156,7 +173,7 @@ class TenantQuery:
         description="« Il reste N loyers à saisir sur M » sur les locataires visibles.",
         permission_classes=[Authenticated],
     )
-    async def rent_campaign(self, info: strawberry.Info, year: int | None = None) -> RentCampaign:
+    async def rent_campaign(self, info: Info, year: int | None = None) -> RentCampaign:
         year = year or info.context.settings.campaign_year
         total, transmitted = await resolve.campaign_counts(info.context, year)
         remaining = total - transmitted

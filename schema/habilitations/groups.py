@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -17,6 +18,7 @@ from schema.common import (
     decode_cursor,
     decode_id,
 )
+from schema.info import Info
 from schema.permissions import Authenticated, MayDelegate, MayManage
 
 
@@ -42,6 +44,17 @@ class CreateUserInput:
     )
 
 
+PerimeterIds = Annotated[
+    list[strawberry.ID] | None,
+    strawberry.argument(
+        description=(
+            "Périmètre de délégation : les groupes que le responsable peut attribuer. "
+            "Absent : les groupes qu'il détient."
+        )
+    ),
+]
+
+
 def _ids(values: list[strawberry.ID]) -> list[int]:
     return [decode_id(v) for v in values]
 
@@ -52,18 +65,18 @@ class HabilitationQuery:
         description="Les groupes d'habilitation de l'organisation de l'appelant.",
         permission_classes=[Authenticated],
     )
-    async def habilitation_groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
+    async def habilitation_groups(self, info: Info) -> list[HabilitationGroup]:
         groups = await resolve.organisation_groups(info.context)
         return [HabilitationGroup.from_row(g) for g in groups]
 
     @strawberry.field(
         description=(
-            "Les utilisateurs de l'organisation (administrateur et responsables d'habilitation)."
+            "Les utilisateurs de l'organisation de l'appelant."
         ),
         permission_classes=[MayManage],
     )
     async def users(
-        self, info: strawberry.Info, first: int = 50, after: str | None = None
+        self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
         cursor = decode_cursor(after) if after else None
@@ -80,7 +93,7 @@ class HabilitationMutation:
         ),
         permission_classes=[MayManage],
     )
-    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:  # noqa: A002
+    async def create_user(self, info: Info, input: CreateUserInput) -> User:  # noqa: A002
         data = resolve.NewUser(
             last_name=input.last_name, first_name=input.first_name, email=input.email,
             email_confirmation=input.email_confirmation, phone=input.phone,
@@ -95,21 +108,30 @@ class HabilitationMutation:
         permission_classes=[MayManage],
     )
     async def set_user_groups(
-        self, info: strawberry.Info, user_id: strawberry.ID, group_ids: list[strawberry.ID]
+        self, info: Info, user_id: strawberry.ID, group_ids: list[strawberry.ID]
     ) -> User:
         user = await resolve.set_user_groups(info.context, decode_id(user_id), _ids(group_ids))
         return User.from_row(user)
 
     @strawberry.mutation(
         description=(
-            "Désigner (ou retirer) un responsable d'habilitation — administrateur seulement."
+            "Désigner (ou retirer) un responsable d'habilitation. "
+            "Le responsable n'attribue et ne retire que les groupes de son périmètre, et ne gère "
+            "que les utilisateurs dont tous les groupes y sont."
         ),
         permission_classes=[MayDelegate],
     )
     async def set_habilitation_manager(
-        self, info: strawberry.Info, user_id: strawberry.ID, enabled: bool
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        enabled: bool,
+        group_ids: PerimeterIds = None,
     ) -> User:
-        user = await resolve.set_habilitation_manager(info.context, decode_id(user_id), enabled)
+        groups = None if group_ids is None else _ids(group_ids)
+        user = await resolve.set_habilitation_manager(
+            info.context, decode_id(user_id), enabled, groups
+        )
         return User.from_row(user)
 
     @strawberry.mutation(
@@ -117,7 +139,7 @@ class HabilitationMutation:
         permission_classes=[MayManage],
     )
     async def close_user(
-        self, info: strawberry.Info, user_id: strawberry.ID, closing_date: date
+        self, info: Info, user_id: strawberry.ID, closing_date: date
     ) -> User:
         user = await resolve.close_user(info.context, decode_id(user_id), closing_date)
         return User.from_row(user)

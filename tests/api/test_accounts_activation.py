@@ -28,7 +28,8 @@ async def test_letters_lead_to_the_first_login_steps_and_nothing_else(api):
     # then
     assert data["login"]["requiredActions"] == ALL_ACTIONS
     error = await api.error(ME, token=data["login"]["token"])
-    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["extensions"]["code"] == "REQUIRED_ACTIONS"
+    assert error["extensions"]["requiredActions"] == ALL_ACTIONS
 
 
 async def test_first_login_refuses_a_weak_password_and_missing_acceptances(api):

@@ -17,7 +17,7 @@ from graphql import (
 from bailleurs.agency import create_agent
 from models import AuditEvent, CasbinRule
 from schema import build_schema
-from schema.permissions import FirstLoginSession, Public
+from schema.permissions import FirstLoginSession, OwnAccount, Public
 
 AUDIT_FIELDS = {
     "policies": "query($o: ID!) { policies(organisationId: $o) { model } }",
@@ -98,13 +98,14 @@ def _value(t, known: dict, name: str = ""):
 
 def _mutations(settings, known: dict) -> list[tuple[str, str, dict]]:
     """Every mutation on the partners' data, called with well-formed placeholder arguments.
-    Left out: public ones and those on the caller's own session (log out, own password)."""
+    Left out: public ones and those on the caller's own session or account (log out, own
+    password, own address)."""
     schema = build_schema(settings)
     converter = schema.config.name_converter
     open_to_all = {
         converter.get_graphql_name(f)
         for f in schema.mutation.__strawberry_definition__.fields
-        if {Public, FirstLoginSession} & set(f.permission_classes)
+        if {Public, FirstLoginSession, OwnAccount} & set(f.permission_classes)
     }
     calls = []
     for name, field in schema._schema.mutation_type.fields.items():

@@ -27,6 +27,9 @@ SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
 SET_MANAGER = """mutation($u: ID!, $on: Boolean!) {
   setHabilitationManager(userId: $u, enabled: $on) { id roles }
 }"""
+SET_PERIMETER = """mutation($u: ID!, $g: [ID!]) {
+  setHabilitationManager(userId: $u, enabled: true, groupIds: $g) { id roles }
+}"""
 CLOSE_USER = """mutation($u: ID!, $d: Date!) {
   closeUser(userId: $u, closingDate: $d) { id status closingDate }
 }"""
@@ -73,6 +76,9 @@ async def world(api):
         "adminB": where(beta),
     }
     tokens = {name: await api.login(u.identifier, PASSWORD) for name, u in users.items()}
+    # The responsable holds conventionnés 14 and may grant privés 14 too (its perimeter).
+    await api.ok(SET_PERIMETER, {"u": str(users["resp"].id), "g": [str(conv14.id), str(priv14.id)]},
+                 tokens["admin"])
     return {"alpha": alpha, "beta": beta, "users": users, "tokens": tokens, "tenants": tenants,
             "expected": expected,
             "groups": {"conv14": conv14, "priv14": priv14, "priv971": priv971}}
@@ -127,7 +133,7 @@ async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, wo
         "COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
     restricted = login["login"]["token"]
     error = await api.error(TENANT_IDS, token=restricted)
-    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["extensions"]["code"] == "REQUIRED_ACTIONS"
     done = await api.ok("""mutation($in: CompleteFirstLoginInput!) {
         completeFirstLogin(input: $in) { token requiredActions } }""",
                         {"in": {"lastName": "NOUVEAU", "firstName": "Léa",
@@ -144,7 +150,7 @@ async def test_create_user_names_every_problem(api, world):
         "closingDate": "2026-04-01"}}, world["tokens"]["admin"])
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["fields"]) == {
-        "lastName", "email", "phoneConfirmation", "closingDate"}
+        "lastName", "email", "phone", "phoneConfirmation", "closingDate"}
 
 
 async def test_create_user_measures_what_it_would_store(api, world):
