@@ -24,14 +24,15 @@ CHANGED_MEANWHILE = "Votre compte vient d'être modifié par ailleurs : recommen
 
 
 async def check_current_password(ctx: Context, user: User, current: str) -> None:
-    """A wrong current password counts towards the lockout, like a wrong login."""
-    matched = await verify_in_thread(ctx.settings, user.password_hash, current)
-    if lockout.is_locked(user):
-        raise RateLimited(lockout.LOCKED)
+    """A wrong current password counts towards the lockout, like a wrong login (counted before
+    it is checked, so that parallel guesses get no more)."""
+    async with lockout.password_attempt(ctx, user):
+        matched = await verify_in_thread(ctx.settings, user.password_hash, current)
     if not matched:
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)
         raise Invalid({"currentPassword": WRONG_CURRENT})
+    await lockout.release_attempt(user)
 
 
 async def record_own_change(user: User, action: str, before: dict, after: dict) -> None:

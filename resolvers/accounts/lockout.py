@@ -4,13 +4,19 @@ A locked account refuses even the right password until the lock ends or an admin
 organisation unlocks it. Unknown identifiers and the organisations' letter identifiers are
 counted in the shared throttle table instead, so that they lock after as many failures as a real
 account: the lock does not tell an attacker which identifiers exist.
+
+Every attempt is counted before its password is checked (a slot reserved by one atomic
+statement), never after: parallel logins get no more checks than one-by-one ones, and a right
+password checked while the lock was being set does not open a session.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models import Organisation, User
@@ -37,22 +43,61 @@ async def check_ip(ctx: Context) -> None:
         raise RateLimited(TOO_MANY)
 
 
-def is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > now()
-
-
 def lock_duration(ctx: Context, lock_count: int) -> timedelta:
     """The first lock lasts lockout_minutes; each one after it twice the previous."""
     minutes = ctx.settings.lockout_minutes * 2 ** min(lock_count, 16)
     return timedelta(minutes=min(minutes, ctx.settings.lockout_max_minutes))
 
 
+def _unlocked(moment: datetime) -> Q:
+    return Q(locked_until=None) | Q(locked_until__lte=moment)
+
+
+async def reserve_attempt(ctx: Context, user: User) -> None:
+    """Count an attempt before its password is checked, in one conditional UPDATE (atomic on
+    both databases): whatever the concurrency, at most `lockout_threshold` passwords are checked
+    before the lock, and none while it lasts. A right password gives its slot back."""
+    won = await User.filter(
+        _unlocked(now()), id=user.id, failed_logins__lt=ctx.settings.lockout_threshold
+    ).update(failed_logins=F("failed_logins") + 1)
+    if not won:
+        raise RateLimited(LOCKED)
+
+
+@asynccontextmanager
+async def password_attempt(ctx: Context, user: User) -> AsyncIterator[None]:
+    """Reserve the attempt, check the password inside; a check broken off (an error, a
+    cancelled request) gives its slot back rather than leave it counted forever."""
+    await reserve_attempt(ctx, user)
+    try:
+        yield
+    except BaseException:
+        await _give_back(user.id, now())
+        raise
+
+
+async def _give_back(user_id: int, moment: datetime) -> None:
+    await User.filter(_unlocked(moment), id=user_id, failed_logins__gt=0).update(
+        failed_logins=F("failed_logins") - 1
+    )
+
+
+async def release_attempt(user: User) -> None:
+    """A right password that opens no session (changePassword) gives its slot back; a lock
+    that came first still refuses it."""
+    moment = now()
+    await _give_back(user.id, moment)
+    if await User.filter(id=user.id, locked_until__gt=moment).exists():
+        raise RateLimited(LOCKED)
+
+
 async def record_failure(ctx: Context, user: User) -> bool:
-    """Count a wrong password; True when this failure locked the account."""
+    """A reserved attempt failed (it is already counted); True when it locked the account."""
     threshold = ctx.settings.lockout_threshold
     async with in_transaction():
-        await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
-        fresh = await User.get(id=user.id)
+        # The user row before the audit chain, in the order every writer takes them (no
+        # deadlock with a racing success).
+        fresh = await User.select_for_update().get(id=user.id)
         await record_anonymous(
             ctx,
             "login_failed",
@@ -104,9 +149,14 @@ async def administrator_address(organisation_id: int | None) -> str | None:
 
 
 async def record_success(ctx: Context, user: User) -> None:
+    """A right password clears the failures, unless a lock was set since its reservation: a
+    success racing the failures never clears a lock it did not precede."""
     async with in_transaction():
-        if user.failed_logins or user.lock_count or user.locked_until:
-            await User.filter(id=user.id).update(failed_logins=0, lock_count=0, locked_until=None)
+        won = await User.filter(_unlocked(now()), id=user.id).update(
+            failed_logins=0, lock_count=0, locked_until=None
+        )
+        if not won:
+            raise RateLimited(LOCKED)
         await audit_log.record(
             "login_succeeded",
             actor_id=user.id,
@@ -122,21 +172,35 @@ def _identifier_key(identifier: str) -> str:
     return throttle.throttle_key("login-id", identifier)
 
 
-async def identifier_locked(ctx: Context, identifier: str) -> bool:
+def _identifier_lock_key(identifier: str) -> str:
+    return throttle.throttle_key("login-id-locked", identifier)
+
+
+async def reserve_identifier_attempt(ctx: Context, identifier: str) -> None:
+    """`reserve_attempt` for an identifier that is no user's (a letter's, or nobody's), counted
+    in the shared throttle table before the password is checked."""
     s = ctx.settings
-    return await throttle.exceeded(
-        _identifier_key(identifier), s.lockout_threshold - 1, s.lockout_minutes * 60
-    )
+    key = _identifier_key(identifier)
+    if not await throttle.hit(key, s.lockout_threshold, s.lockout_minutes * 60):
+        raise RateLimited(LOCKED)
+
+
+async def release_identifier_attempt(identifier: str) -> None:
+    """A letter's right password: its attempt does not count towards the lockout (a letter is
+    shared by the organisation's staff, who may all log in with it)."""
+    await throttle.give_back(_identifier_key(identifier))
 
 
 async def record_identifier_failure(
     ctx: Context, identifier: str, organisation: Organisation | None
 ) -> bool:
-    """A failure on an identifier that is no user's; True when it is now locked."""
+    """A reserved attempt on an identifier that is no user's failed; True when it is now
+    locked (the threshold of attempts reached), which a letter's right password then obeys."""
     s = ctx.settings
-    within = await throttle.hit(
-        _identifier_key(identifier), s.lockout_threshold - 1, s.lockout_minutes * 60
-    )
+    window = s.lockout_minutes * 60
+    locked = await throttle.exceeded(_identifier_key(identifier), s.lockout_threshold - 1, window)
+    if locked:
+        await throttle.hit(_identifier_lock_key(identifier), 0, window)
     target = organisation.id if organisation else None
     await record_anonymous(
         ctx,
@@ -145,7 +209,13 @@ async def record_identifier_failure(
         target_type="organisation" if organisation else "user",
         target_id=target,
     )
-    return not within
+    return locked
+
+
+async def identifier_locked_since(ctx: Context, identifier: str) -> bool:
+    """Whether a failure locked the identifier while a right password was being checked."""
+    window = ctx.settings.lockout_minutes * 60
+    return await throttle.exceeded(_identifier_lock_key(identifier), 0, window)
 
 
 async def unlock_user(ctx: Context, user_id: int) -> User:

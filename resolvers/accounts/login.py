@@ -14,7 +14,11 @@ from policies.vocabulary import Role, org_domain, user_subject
 from resolvers.accounts import credentials, letters, lockout, password_history
 from resolvers.accounts import mails as account_mails
 from resolvers.accounts.addresses import masked_email, one_address_per_user
-from resolvers.accounts.passwords import check_strength, hash_in_thread, verify_in_thread
+from resolvers.accounts.passwords import (
+    check_strength,
+    hash_in_thread,
+    verify_two,
+)
 from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.required_actions import ALL_ACTIONS, RequiredAction, required_actions
 from resolvers.accounts.sessions import (
@@ -32,10 +36,6 @@ from resolvers.shared.errors import Conflict, Forbidden, Invalid, RateLimited, U
 from resolvers.shared.outbox import queue_mail, wake_sender
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
-OUTSIDE_DATES = (
-    "Votre accès n'est pas ouvert à cette date (en dehors de ses dates d'ouverture et de "
-    "clôture) : adressez-vous à l'administrateur de votre organisme."
-)
 ALREADY_COMPLETED = (
     "Votre première connexion est déjà terminée : changez votre mot de passe ou votre adresse "
     "mail depuis votre compte, avec votre mot de passe actuel."
@@ -60,13 +60,11 @@ async def _start(ctx: Context, *, user: User | None, organisation_id: int | None
 
 
 async def _which_password(ctx: Context, user: User, password: str) -> str | None:
-    """"current", "provisional" (a fresh one from a reset), or None."""
-    if await verify_in_thread(ctx.settings, user.password_hash, password):
-        return "current"
+    """"current", "provisional" (a fresh one from a reset), or None: two checks in every case."""
     fresh = user.provisional_expires_at is not None and user.provisional_expires_at > now()
-    if fresh and await verify_in_thread(ctx.settings, user.provisional_password_hash, password):
-        return "provisional"
-    return None
+    provisional = user.provisional_password_hash if fresh else None
+    current, other = await verify_two(ctx.settings, user.password_hash, provisional, password)
+    return "current" if current else "provisional" if other else None
 
 
 async def _use_provisional(user: User) -> None:
@@ -90,18 +88,17 @@ async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     user = await User.get_or_none(identifier=identifier) if possible else None
     if user is None:
         return await _login_with_letter(ctx, identifier, password)
-    matched = await _which_password(ctx, user, password)
-    if lockout.is_locked(user):
-        raise RateLimited(lockout.LOCKED)
-    if matched is None:
+    async with lockout.password_attempt(ctx, user):
+        matched = await _which_password(ctx, user, password)
+    # Outside its dates, an account answers the right password as a wrong one, and counts it.
+    if matched is None or not user_may_work(user):
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
-    if not user_may_work(user):
-        raise Unauthenticated(OUTSIDE_DATES)
-    if matched == "provisional":
-        await _use_provisional(user)
-    await lockout.record_success(ctx, user)
+    async with in_transaction():
+        await lockout.record_success(ctx, user)
+        if matched == "provisional":
+            await _use_provisional(user)
     return await _start(ctx, user=user, organisation_id=user.organisation_id,
                         actions=required_actions(user))
 
@@ -112,32 +109,22 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
         await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
         if fits_column(Organisation, "initial_identifier", identifier) else None
     )
-    matched = await _which_letter_password(ctx, organisation, password)
-    if await lockout.identifier_locked(ctx, identifier):
-        raise RateLimited(lockout.LOCKED)
-    if matched is None:
+    initial = organisation.initial_password_hash if organisation else None
+    reissued = organisation.reissued_password_hash if organisation else None
+    await lockout.reserve_identifier_attempt(ctx, identifier)
+    # Both letter passwords, always: the same work whether a second one is pending or not.
+    by_initial, by_reissued = await verify_two(ctx.settings, initial, reissued, password)
+    if not (by_initial or by_reissued):
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
     assert organisation is not None  # its letter's password matched
-    if matched == "reissued":
+    if await lockout.identifier_locked_since(ctx, identifier):
+        raise RateLimited(lockout.LOCKED)
+    await lockout.release_identifier_attempt(identifier)
+    if by_reissued and not by_initial:
         await letters.use_reissued_password(organisation)
     return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
-
-
-async def _which_letter_password(
-    ctx: Context, organisation: Organisation | None, password: str
-) -> str | None:
-    """"initial", "reissued" (sent by « identifiant perdu »), or None. Like a provisional
-    password (_which_password), the second check only runs when one is pending: an unknown
-    identifier costs one check, as an account without a provisional password does."""
-    initial = organisation.initial_password_hash if organisation else None
-    if await verify_in_thread(ctx.settings, initial, password):
-        return "initial"
-    reissued = organisation.reissued_password_hash if organisation else None
-    if reissued and await verify_in_thread(ctx.settings, reissued, password):
-        return "reissued"
-    return None
 
 
 @dataclass

@@ -9,6 +9,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models import Throttle
@@ -36,6 +37,11 @@ async def hit(key: str, limit: int, window_seconds: int) -> bool:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+async def give_back(key: str) -> None:
+    """Undo one counted attempt that turned out to be legitimate (one conditional UPDATE)."""
+    await Throttle.filter(key=key, count__gt=0).update(count=F("count") - 1)
 
 
 async def _count(key: str, start: datetime) -> int:

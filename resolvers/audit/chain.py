@@ -1,17 +1,23 @@
 """The append-only audit trail. Each event's digest covers its content and the previous digest.
 
 Only `record` writes here, and nothing updates or deletes an event. Callers run it inside the
-transaction of the change it describes, so the trail and the data commit together.
+transaction of the change it describes, so the trail and the data commit together; an event with
+no such transaction (a failed login, a recovery request) gets one of its own. Either way the read
+of the last digest and the insert are one serialised step: two events never chain onto the same
+predecessor, however many requests arrive at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.transactions import in_transaction
 
 from models import AuditEvent
 from resolvers.shared.clock import now
@@ -38,11 +44,20 @@ def event_digest(event: AuditEvent) -> str:
 
 
 async def _serialize_writers() -> None:
-    # Two transactions must not chain onto the same previous event. SQLite serialises writers
-    # already; PostgreSQL takes a transaction-scoped advisory lock.
+    # Two transactions must not chain onto the same previous event. On SQLite, Tortoise runs a
+    # transaction alone on the process's one connection (and SQLite serves one process here);
+    # PostgreSQL takes a transaction-scoped advisory lock, held until the commit.
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         await conn.execute_query("SELECT pg_advisory_xact_lock(715517)")
+
+
+def _transaction() -> AbstractAsyncContextManager[object]:
+    """The caller's transaction if there is one (same connection, no savepoint), else a new
+    one: the lock below lasts until the event commits."""
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        return nullcontext()
+    return in_transaction()
 
 
 async def record(
@@ -57,27 +72,28 @@ async def record(
     after: Any = None,
     delegation: Any = None,
 ) -> AuditEvent:
-    await _serialize_writers()
-    last = await AuditEvent.all().order_by("-id").first().only("digest")
-    prev = last.digest if last else GENESIS
-    at = now()
     # Round-trip through JSON so the digest is computed on what the database will return.
     before, after, delegation = (
         json.loads(json.dumps(v, default=str)) for v in (before, after, delegation)
     )
     target = None if target_id is None else str(target_id)
-    return await AuditEvent.create(
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        organisation_id=organisation_id,
-        action=action,
-        target_type=target_type,
-        target_id=target,
-        before=before,
-        after=after,
-        delegation=delegation,
-        prev_digest=prev,
-        digest=digest_of(prev, at, actor_label, organisation_id, action, target_type, target,
-                         before, after, delegation),
-    )
+    async with _transaction():
+        await _serialize_writers()
+        last = await AuditEvent.all().order_by("-id").first().only("digest")
+        prev = last.digest if last else GENESIS
+        at = now()
+        return await AuditEvent.create(
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            organisation_id=organisation_id,
+            action=action,
+            target_type=target_type,
+            target_id=target,
+            before=before,
+            after=after,
+            delegation=delegation,
+            prev_digest=prev,
+            digest=digest_of(prev, at, actor_label, organisation_id, action, target_type,
+                             target, before, after, delegation),
+        )

@@ -85,9 +85,10 @@ async def test_users_outside_their_dates_cannot_log_in_and_lose_their_sessions(a
     await make_user(api, organisation, "FUTUR", opening_date=today() + timedelta(days=1))
     await make_user(api, organisation, "PARTI")
     token = await api.login("PARTI", PASSWORD)
-    # not open yet: refused with the reason, since the password was right
+    # not open yet: the right password answers as a wrong one (it confirms nothing)
     error = await api.error(LOGIN, {"identifier": "FUTUR", "password": PASSWORD})
-    assert error["extensions"]["code"] == "UNAUTHENTICATED" and "dates" in error["message"]
+    wrong = await api.error(LOGIN, {"identifier": "FUTUR", "password": "Pas-Le-Bon-2026"})
+    assert error["extensions"]["code"] == "UNAUTHENTICATED" and error == wrong
     # past the closing date: the running session stops, and login is refused
     await User.filter(identifier="PARTI").update(closing_date=today() - timedelta(days=1))
     assert await _code(api, token) == "UNAUTHENTICATED"
