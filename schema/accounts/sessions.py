@@ -23,6 +23,7 @@ from schema.permissions import (
     Public,
     readable_by,
 )
+from schema.request_cost import HASHING
 
 RequiredAction = strawberry.enum(RequiredActionEnum, description="Étape obligatoire restante.")
 
@@ -160,7 +161,7 @@ class AccountQuery:
 class AccountMutation:
     @strawberry.mutation(
         description="Connexion avec l'identifiant et le mot de passe (public).",
-        permission_classes=[Public],
+        permission_classes=[Public], metadata=HASHING,
     )
     async def login(self, info: strawberry.Info, identifier: str, password: str) -> LoginResult:
         return login_result(await resolve.login(info.context, identifier, password))
@@ -170,7 +171,7 @@ class AccountMutation:
             "Première connexion : la première personne qui la termine pour les identifiants "
             "de l'organisation en devient l'administrateur (session de première connexion)."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[FirstLoginSession], metadata=HASHING,
     )
     async def complete_first_login(
         self, info: strawberry.Info, input: CompleteFirstLoginInput  # noqa: A002
@@ -184,7 +185,7 @@ class AccountMutation:
             "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
             "provisoire à changer)."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[FirstLoginSession], metadata=HASHING,
     )
     async def change_password(
         self, info: strawberry.Info, current_password: str, new_password: str

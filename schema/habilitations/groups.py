@@ -18,6 +18,7 @@ from schema.common import (
     decode_id,
 )
 from schema.permissions import Authenticated, MayDelegate, MayManage
+from schema.request_cost import HASHING
 
 
 @strawberry.input(
@@ -78,7 +79,7 @@ class HabilitationMutation:
             "Créer un utilisateur ; il reçoit par courriel son identifiant "
             "et un mot de passe provisoire."
         ),
-        permission_classes=[MayManage],
+        permission_classes=[MayManage], metadata=HASHING,
     )
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:  # noqa: A002
         data = resolve.NewUser(
