@@ -14,6 +14,7 @@ from xhtml2pdf import pisa
 
 from models import Organisation, RentDeclaration, User
 from models.enums import DeclarationState
+from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.declarations.rent import get_declaration, summary_of
 from resolvers.declarations.rent_summary import Summary, last_known
@@ -100,10 +101,11 @@ def _not_found() -> Response:
 async def receipt_response(context: Context, declaration_id: str) -> Response:
     # Anonymous callers, other organisations and callers outside the scope all get the same 404.
     p = context.principal
-    if p is None or p.restricted or p.user_id is None or not declaration_id.isdigit():
+    declaration = parse_object_id(declaration_id)
+    if p is None or p.restricted or p.user_id is None or declaration is None:
         return _not_found()
     try:
-        name, pdf = await receipt_pdf(context, int(declaration_id))
+        name, pdf = await receipt_pdf(context, declaration)
     except NotFound:
         return _not_found()
     return Response(

@@ -33,6 +33,19 @@ def is_postal_code(value: str) -> bool:
     return bool(_POSTAL_CODE.fullmatch(value))
 
 
+# Object ids are 32-bit integer columns (PostgreSQL `integer`): a larger number names no row, and
+# the database refuses to even compare it.
+MAX_OBJECT_ID = 2**31 - 1
+
+
+def parse_object_id(text: str) -> int | None:
+    """The id in `text` (ASCII digits only), or None when it cannot name a row."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_OBJECT_ID else None
+
+
 def fits_column(model, field: str, value: str) -> bool:
     """Could a row hold `value` in `field`? A longer value can match no row, and Tortoise refuses
     to even compare it: callers looking a row up by user input ask this first."""
