@@ -100,9 +100,9 @@ async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     user = await User.get_or_none(identifier=identifier) if possible else None
     if user is None:
         return await _login_with_letter(ctx, identifier, password)
-    matched = await _which_password(ctx, user, password)
-    if lockout.is_locked(user):
+    if lockout.is_locked(user):  # before any hash: a locked account costs no CPU
         raise RateLimited(lockout.LOCKED)
+    matched = await _which_password(ctx, user, password)
     if matched is None:
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)
@@ -118,14 +118,14 @@ async def login(ctx: Context, identifier: str, password: str) -> LoginOutcome:
 
 async def _login_with_letter(ctx: Context, identifier: str, password: str) -> LoginOutcome:
     """The organisation's letter credentials, or an identifier nobody holds (same cost)."""
+    if await lockout.identifier_locked(ctx, identifier):  # before any hash
+        raise RateLimited(lockout.LOCKED)
     organisation = (
         await Organisation.get_or_none(initial_identifier=identifier, activated_at=None)
         if fits_column(Organisation, "initial_identifier", identifier) else None
     )
     hashed = organisation.initial_password_hash if organisation else None
     matched = await verify_in_thread(ctx.settings, hashed, password)
-    if await lockout.identifier_locked(ctx, identifier):
-        raise RateLimited(lockout.LOCKED)
     if not matched:
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
@@ -229,9 +229,9 @@ async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
         raise Unauthenticated("Terminez d'abord la première connexion.")
     user = await User.get(id=ctx.principal.user_id)
     check_strength(ctx.settings, new)
-    matched = await verify_in_thread(ctx.settings, user.password_hash, current)
-    if lockout.is_locked(user):
+    if lockout.is_locked(user):  # before any hash
         raise RateLimited(lockout.LOCKED)
+    matched = await verify_in_thread(ctx.settings, user.password_hash, current)
     if not matched:
         if await lockout.record_failure(ctx, user):
             raise RateLimited(lockout.LOCKED)

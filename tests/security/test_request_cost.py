@@ -26,7 +26,7 @@ from bench.queries import ME_QUERY, PAGE_QUERY
 from models import AuditEvent, OutboxMail, Throttle, User
 from resolvers.accounts.passwords import hash_password
 from schema.request_cost import hashes_password
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.schema_walk import live_schema, root_fields, sample_value
 
 # The issue names these; any other root field that hashes is marked too (createUser).
@@ -189,6 +189,29 @@ class TestThrottledCallsHashNothing:
         hash_cpu = one_hash_cpu(settings)
         cpu, responses = await cpu_of(asyncio.gather(
             *(post(api, {"query": query}) for _ in range(20))))
+        assert {error_of(r)["extensions"]["code"] for r in responses} == {"RATE_LIMITED"}
+        assert cpu < hash_cpu * 0.9, (cpu, hash_cpu)
+
+
+class TestLockedIdentifiersHashNothing:
+    @pytest.fixture
+    def settings(self, production_argon2):
+        return production_argon2
+
+    @pytest.mark.parametrize("identifier", ["VERROU", "PERSONNE"])  # an account, or nobody's
+    async def test_logins_to_a_locked_identifier(self, api, settings, identifier):
+        # given: locked after LOCKOUT_THRESHOLD failures
+        await make_user(api, None, "VERROU")
+        query = ('mutation { login(identifier: "' + identifier
+                 + '", password: "Faux-1234567") { token } }')
+        for _ in range(settings.lockout_threshold):
+            await post(api, {"query": query})
+        hash_cpu = one_hash_cpu(settings)
+        # when: 20 more at once, the right password among them
+        right = query.replace("Faux-1234567", PASSWORD)
+        cpu, responses = await cpu_of(asyncio.gather(
+            *(post(api, {"query": right if i == 7 else query}) for i in range(20))))
+        # then: refused without a hash
         assert {error_of(r)["extensions"]["code"] for r in responses} == {"RATE_LIMITED"}
         assert cpu < hash_cpu * 0.9, (cpu, hash_cpu)
 
