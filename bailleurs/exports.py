@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from starlette.responses import Response
 
+from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.audit.access_report import access_rows
 from resolvers.audit.policy_report import policy_report
@@ -130,9 +131,10 @@ async def export_response(ctx: Context, kind: str, organisation_id: str) -> Resp
         raise Unauthenticated()
     if not await ctx.guard.has_organisation_right(Act.AUDIT):
         raise Forbidden()
-    if kind not in EXPORTS or not organisation_id.isdigit():
+    number = parse_object_id(organisation_id)
+    if kind not in EXPORTS or number is None:
         raise NotFound("Export introuvable.")
-    organisation = await organisation_or_404(int(organisation_id))
+    organisation = await organisation_or_404(number)
     body = await EXPORTS[kind](ctx, organisation)
     filename = f"{kind}-{organisation.id}.csv"
     return Response(

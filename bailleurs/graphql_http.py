@@ -20,7 +20,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -33,10 +33,31 @@ from bailleurs.middleware import BodyTooLarge
 from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
 from schema.input_rules import NUL_MESSAGE, holds_nul
+from schema.request_cost import Operation, refusal, request_cost
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _WILDCARDS = ("*/*", "application/*")
+# Variables nest a few levels (an input object, a list); deeper JSON is no GraphQL request, and
+# walking it would exhaust the interpreter's recursion limit.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"Le JSON de la requête imbrique plus de {MAX_JSON_DEPTH} niveaux."
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON nests lists and objects more than `limit` levels (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = list(value.values())
+        else:
+            children = value if isinstance(value, list) else []
+        if children and depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
 
 log = logging.getLogger("bailleurs.http")
 
@@ -73,13 +94,22 @@ def negotiate(accept: str | None) -> str:
     raise HttpError(406, f"Formats de réponse acceptés : {GRAPHQL_RESPONSE}, {JSON}.")
 
 
+def _load_json(text: str, not_json: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise HttpError(400, not_json) from exc
+    except RecursionError as exc:
+        raise HttpError(400, TOO_DEEP) from exc
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise HttpError(400, TOO_DEEP)
+    return value
+
+
 def _json_param(raw: str | None, key: str) -> Any:
     if not raw:
         return None
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise HttpError(400, f"Le paramètre « {key} » n'est pas du JSON valide.") from exc
+    return _load_json(raw, f"Le paramètre « {key} » n'est pas du JSON valide.")
 
 
 def _params_from_query_string(request: Request) -> dict[str, Any]:
@@ -101,10 +131,12 @@ async def _params_from_body(request: Request, max_batch: int) -> list[Any] | Any
             "Le corps de la requête doit être en application/json (UTF-8).",
             code="UNSUPPORTED_MEDIA_TYPE",
         )
+    not_json = "Le corps de la requête n'est pas du JSON valide."
     try:
-        body = json.loads((await request.body()).decode("utf-8"))
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
-        raise HttpError(400, "Le corps de la requête n'est pas du JSON valide.") from exc
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, not_json) from exc
+    body = _load_json(text, not_json)
     if isinstance(body, list) and not 1 <= len(body) <= max_batch:
         raise HttpError(400, f"Un lot contient entre 1 et {max_batch} opérations.",
                         code="BAD_USER_INPUT")
@@ -127,11 +159,17 @@ def _check(params: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=256)
-def _operation_names(query: str, max_tokens: int) -> tuple[str | None, ...] | None:
+def _document(query: str, max_tokens: int) -> DocumentNode | None:
     try:
-        document = parse(query, max_tokens=max_tokens)
+        return parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return None  # the schema reports it, in its own words
+
+
+def _operation_names(query: str, max_tokens: int) -> tuple[str | None, ...] | None:
+    document = _document(query, max_tokens)
+    if document is None:
+        return None
     return tuple(
         d.name.value if d.name else None
         for d in document.definitions
@@ -152,6 +190,20 @@ def _unknown_operation(params: dict, max_tokens: int) -> str | None:
     return None
 
 
+def _check_cost(schema, operations: list[dict], settings, status: int) -> None:
+    """Refuses, before anything runs, a request over its cost or with more than one hashing
+    field (schema.request_cost), all the operations of a batch together."""
+    parsed = [
+        Operation(document, p.get("operationName") or None, p.get("variables") or {})
+        for p in operations
+        if (document := _document(p["query"], settings.max_tokens)) is not None
+    ]
+    cost = request_cost(schema._schema, parsed, settings.max_page_size)
+    if problem := refusal(cost, settings.max_cost):
+        message, extensions = problem
+        raise HttpError(status, message, code=extensions.pop("code"), extensions=extensions)
+
+
 async def _execute_one(schema, params: dict, context, allowed: set[OperationType], settings):
     """The GraphQL response body, and whether the request failed before execution."""
     if problem := _unknown_operation(params, settings.max_tokens):
@@ -167,7 +219,8 @@ async def _execute_one(schema, params: dict, context, allowed: set[OperationType
     request_failed = bool(errors) and result.data is None and all(map(is_request_error, errors))
     body: dict[str, Any] = {}
     if errors:
-        body["errors"] = [format_error(e) for e in errors]
+        hide = not settings.introspection  # names are what introspection would tell
+        body["errors"] = [format_error(e, hide_suggestions=hide) for e in errors]
     if not request_failed:
         body["data"] = result.data
     return body, request_failed
@@ -221,6 +274,9 @@ async def _respond(request: Request, schema, make_context, settings, media_type:
         _check(await _trusted(request, p, settings))
         for p in (batch if isinstance(batch, list) else [batch])
     ]
+    # Refused before any work; alone, the refusal is a request error like a validation one.
+    failed = 400 if isinstance(batch, list) or media_type == GRAPHQL_RESPONSE else 200
+    _check_cost(schema, operations, settings, failed)
     context = await make_context(request)
     if isinstance(batch, list):
         bodies = [

@@ -60,18 +60,22 @@ class HttpError(HTTPException):
         message: str,
         headers: Mapping[str, str] | None = None,
         code: str = "BAD_REQUEST",
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(status, message, dict(headers) if headers else None)
         self.code = code
+        # Said beside the code (e.g. a request's computed cost and the budget).
+        self.extensions = dict(extensions or {})
 
     @property
     def message(self) -> str:
         return self.detail
 
 
-def error_body(message: str, code: str) -> dict[str, Any]:
+def error_body(message: str, code: str, extensions: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
     """The envelope of every error answered outside GraphQL execution."""
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]}
 
 
 def error_response(
@@ -80,9 +84,10 @@ def error_response(
     code: str,
     headers: Mapping[str, str] | None = None,
     media_type: str = JSON,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        error_body(message, code),
+        error_body(message, code, extensions),
         status_code=status,
         headers=dict(headers) if headers else None,
         media_type=media_type,
@@ -112,11 +117,13 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    extensions: dict[str, Any] = {}
     if isinstance(exc, HttpError):
-        code, message = exc.code, exc.message
+        code, message, extensions = exc.code, exc.message, exc.extensions
     else:
         code, message = _STARLETTE.get(exc.status_code, _STARLETTE_OTHER)
-    return error_response(exc.status_code, message, code, exc.headers, _media_type(request))
+    return error_response(exc.status_code, message, code, exc.headers, _media_type(request),
+                          extensions)
 
 
 EXCEPTION_HANDLERS = {DomainError: domain_error_handler, HTTPException: http_error_handler}

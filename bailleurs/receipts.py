@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from models import ChangeDeclaration, Organisation, UnpaidRentReport, User
 from models.enums import DeclarationState
+from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.declarations import receipts
 from resolvers.declarations.rent import get_declaration, summary_of
@@ -61,13 +62,14 @@ async def receipt_response(context: Context, record_id: str, kind: str = receipt
     # Anonymous callers, other organisations and callers outside the scope all get the same 404.
     p = context.principal
     known = kind in (receipts.RENT, receipts.CHANGE, receipts.UNPAID)
-    if p is None or p.restricted or p.user_id is None or not record_id.isdigit() or not known:
+    number = parse_object_id(record_id)
+    if p is None or p.restricted or p.user_id is None or number is None or not known:
         raise NotFound(RECEIPT_NOT_FOUND)
     try:
         if kind == receipts.RENT:
-            name, pdf = await receipt_pdf(context, int(record_id))
+            name, pdf = await receipt_pdf(context, number)
         else:
-            name, pdf = await record_pdf(context, kind, int(record_id))
+            name, pdf = await record_pdf(context, kind, number)
     except NotFound as exc:  # the same words whatever was missing
         raise NotFound(RECEIPT_NOT_FOUND) from exc
     return Response(

@@ -80,6 +80,8 @@ class Settings:
     max_aliases: int = field(default_factory=lambda: _int("GRAPHQL_MAX_ALIASES", 30))
     max_batch: int = field(default_factory=lambda: _int("GRAPHQL_MAX_BATCH", 10))
     max_page_size: int = field(default_factory=lambda: _int("MAX_PAGE_SIZE", 100))
+    # A whole request's cost, batch included (schema.request_cost: a field is 1, lists multiply).
+    max_cost: int = field(default_factory=lambda: _int("GRAPHQL_MAX_COST", 10_000))
     # Sessions
     session_idle_minutes: int = field(default_factory=lambda: _int("SESSION_IDLE_MINUTES", 30))
     session_absolute_hours: int = field(default_factory=lambda: _int("SESSION_ABSOLUTE_HOURS", 12))

@@ -36,6 +36,19 @@ def is_postal_code(value: str) -> bool:
     return bool(_POSTAL_CODE.fullmatch(value))
 
 
+# Object ids are 32-bit integer columns (PostgreSQL `integer`): a larger number names no row, and
+# the database refuses to even compare it.
+MAX_OBJECT_ID = 2**31 - 1
+
+
+def parse_object_id(text: str) -> int | None:
+    """The id in `text` (ASCII digits only), or None when it cannot name a row."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_OBJECT_ID else None
+
+
 def plain_email(value: str) -> str | None:
     """One plain address (no display name, list, quoting or control character), normalised
     (domain in lower case, Unicode NFC); None when it is anything else. No DNS look-up: the

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from models import enums as m
+from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.shared.errors import invalid
 from schema.read_rules import PAGE, readable_by
@@ -80,7 +81,7 @@ def encode_cursor(values: list[Any]) -> str:
 def decode_cursor(cursor: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to decode
         raise invalid("after", "Curseur de pagination invalide.") from exc
     if not isinstance(values, list):
         raise invalid("after", "Curseur de pagination invalide.")
@@ -93,8 +94,6 @@ def check_page_size(first: int, maximum: int) -> None:
 
 
 def decode_id(value: strawberry.ID, field: str = "id") -> int:
-    """Ids are opaque strings; a malformed one is simply not found."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+    """Ids are opaque strings; a malformed or out-of-range one is simply not found."""
+    parsed = parse_object_id(value) if isinstance(value, str) else None
+    return -1 if parsed is None else parsed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -49,8 +50,13 @@ def _request_error(error: GraphQLError) -> tuple[str, str]:
     return "BAD_USER_INPUT", "Une variable de la requête a une valeur invalide."
 
 
-def format_error(error: GraphQLError) -> dict[str, Any]:
-    """Serialise one error; never leaks an unexpected exception's text or trace."""
+# graphql-core's hints at names close to a wrong one (fields, arguments, types, enum values).
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def format_error(error: GraphQLError, *, hide_suggestions: bool = False) -> dict[str, Any]:
+    """Serialise one error; never leaks an unexpected exception's text or trace. Without
+    introspection (`hide_suggestions`), the English detail names no field the caller did not."""
     original = error.original_error
     location = {
         "locations": [loc._asdict() for loc in error.locations] if error.locations else None,
@@ -69,11 +75,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         # Parse, validation and variable errors (the latter wrap the scalar's exception): the
         # original English text stays in `detail` for developers.
         code, french = _request_error(error)
-        return {
-            "message": french,
-            **location,
-            "extensions": {"code": code, "detail": error.message},
-        }
+        detail = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+        return {"message": french, **location, "extensions": {"code": code, "detail": detail}}
     if isinstance(original, ValidationError):
         # A value a model refuses (too long for its column, a wrong format) that no check caught
         # before: the caller's input, not a fault of the service.

@@ -1,9 +1,11 @@
 """« Identifiant perdu » and « mot de passe oublié »: new provisional credentials by mail.
 
-Both answer True whatever happens, and cost the same whether or not the account exists: a
-password is generated and hashed in every case. Mail only goes to the outbox, in the transaction
-that stores the new password; the sender delivers it later, so an SMTP outage changes nothing
-here. Beyond the throttles (per target and per IP) requests still answer True but send nothing.
+Both answer True whatever happens, and cost the same whether or not the account exists: one
+password is generated and hashed in every case (one, shared by the accounts of one address: the
+same mailbox receives them all). Mail only goes to the outbox, in the transaction that stores the
+new password; the sender delivers it later, so an SMTP outage changes nothing here. Beyond the
+throttles (per target and per IP) requests still answer True but send nothing, and hash nothing:
+the throttles come first, so a flood costs no CPU.
 Neither request ever disables credentials that work: a provisional password (or, before
 activation, a new letter password) works beside the current one until it is used (see
 accounts.login and accounts.letters). A newer request supersedes a provisional one not yet used.
@@ -43,10 +45,10 @@ async def _within_limits(ctx: Context, kind: str, target: str) -> bool:
     return ip_ok and target_ok
 
 
-async def _new_credentials(ctx: Context, count: int) -> list[tuple[str, str]]:
-    """(password, hash) pairs; at least one, so that unknown targets cost a hash too."""
-    passwords = [generate_password() for _ in range(max(count, 1))]
-    return [(p, await hash_in_thread(ctx.settings, p)) for p in passwords]
+async def _new_credentials(ctx: Context) -> tuple[str, str]:
+    """(password, hash), made for unknown targets too so that they cost the same one hash."""
+    password = generate_password()
+    return password, await hash_in_thread(ctx.settings, password)
 
 
 def _provisional_expiry(ctx: Context) -> datetime:
@@ -55,19 +57,20 @@ def _provisional_expiry(ctx: Context) -> datetime:
 
 async def request_password_reset(ctx: Context, email: str) -> bool:
     email = email.strip()
-    allowed = await _within_limits(ctx, "reset-mail", email)
+    if not await _within_limits(ctx, "reset-mail", email):
+        return True
     candidates = (
         await User.filter(email__in=list({email, email.lower()})).limit(MAX_ACCOUNTS_PER_ADDRESS)
         if email and fits_column(User, "email", email)
         else []
     )
-    users = [u for u in candidates if user_may_work(u)] if allowed else []
-    credentials = await _new_credentials(ctx, len(users))
+    users = [u for u in candidates if user_may_work(u)]
+    password, password_hash = await _new_credentials(ctx)
     if not users:
         return True
     expires_at = _provisional_expiry(ctx)
     async with in_transaction():
-        for user, (password, password_hash) in zip(users, credentials, strict=False):
+        for user in users:
             await User.filter(id=user.id).update(
                 provisional_password_hash=password_hash, provisional_expires_at=expires_at
             )
@@ -87,11 +90,12 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
 
 async def request_lost_identifier(ctx: Context, user_number: str) -> bool:
     number = user_number.strip().upper()
-    allowed = await _within_limits(ctx, "lost-id", number)
+    if not await _within_limits(ctx, "lost-id", number):
+        return True
     known_shape = is_user_number(number)  # the column's validator refuses other filters
     organisation = await Organisation.get_or_none(user_number=number) if known_shape else None
-    [(password, password_hash)] = await _new_credentials(ctx, 1)
-    if organisation is None or not allowed:
+    password, password_hash = await _new_credentials(ctx)
+    if organisation is None:
         return True
     async with in_transaction():
         sent = await _send_credentials(ctx, organisation, password, password_hash)

@@ -10,7 +10,7 @@ today's tenants under yesterday's rights.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, cast
 
 import casbin
@@ -20,7 +20,7 @@ from policies.defaults import group_rules, organisation_role_rules, perimeter_ru
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
 from resolvers.accounts.login import required_actions
-from resolvers.shared.clock import today
+from resolvers.shared.clock import end_of, today
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def _first_login_after(user: User, moment: datetime) -> bool:
 
 async def view_as_of(organisation_id: int, day: date) -> PolicyView:
     """The organisation's habilitations at the end of `day` (UTC), replayed from the trail."""
-    until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    until = end_of(day)
     events = await AuditEvent.filter(
         organisation_id=organisation_id, at__lt=until, target_type__in=("user", "group")
     ).order_by("id")

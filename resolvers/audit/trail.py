@@ -6,12 +6,13 @@ Nothing here writes: events are only ever created by `audit_log.record`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from models import AuditEvent
 from models.validators import fits_column
 from resolvers.audit.chain import GENESIS, event_digest
+from resolvers.shared.clock import end_of
 from resolvers.shared.pagination import Page, paginate
 
 EVENT_ORDER = ("id",)
@@ -44,7 +45,7 @@ def _conditions(f: EventFilter) -> dict[str, Any]:
     if f.since is not None:
         conditions["at__gte"] = _start_of(f.since)
     if f.until is not None:
-        conditions["at__lt"] = _start_of(f.until + timedelta(days=1))
+        conditions["at__lt"] = end_of(f.until)
     return {k: v for k, v in conditions.items() if v is not None}
 
 

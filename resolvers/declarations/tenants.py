@@ -10,10 +10,13 @@ from models import RentDeclaration, Tenant
 from models.enums import DeclarationState
 from policies.vocabulary import Act
 from resolvers.shared.context import Context
-from resolvers.shared.errors import NotFound
+from resolvers.shared.errors import NotFound, invalid
 from resolvers.shared.pagination import Page, paginate
 
 TENANT_ORDER = ("last_name", "first_name", "id")
+# Longer than any searched column: nothing could match, and SQLite refuses LIKE patterns over
+# 50,000 bytes (an internal error rather than an answer).
+MAX_SEARCH_LENGTH = 100
 
 
 async def visible_tenants(ctx: Context, act: Act = Act.READ):
@@ -57,6 +60,8 @@ async def list_tenants(
     query = await visible_tenants(ctx)
     if state is not None:
         query = query.filter(_state_filter(year, state))
+    if search and len(search.strip()) > MAX_SEARCH_LENGTH:
+        raise invalid("search", f"La recherche compte {MAX_SEARCH_LENGTH} caractères au plus.")
     if search and search.strip():
         query = query.filter(_search_filter(search))
     return await paginate(query.select_related("housing"), TENANT_ORDER, first, after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -39,16 +40,41 @@ def _key(row: Any, order: tuple[str, ...]) -> list[Any]:
     return key
 
 
+def _cursor_value(field: Any, value: Any) -> Any:
+    """A cursor's value for `field` as the database compares it; ValueError if it cannot be one
+    (cursors come back from clients: a forged one must not reach the query)."""
+    kind = field.field_type
+    if kind is int and type(value) is int:
+        low, high = field.constraints.get("ge"), field.constraints.get("le")
+        if (low is None or value >= low) and (high is None or value <= high):
+            return value
+    elif kind is str and isinstance(value, str):
+        if field.max_length is None or len(value) <= field.max_length:
+            return value
+    elif kind is date and isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError(f"not a cursor value for {field.model_field_name}")
+
+
+def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
+    fields = model._meta.fields_map
+    try:
+        if len(after) != len(order):
+            raise ValueError("cursor of another list")
+        return [_cursor_value(fields[name], v) for name, v in zip(order, after, strict=True)]
+    except ValueError as exc:
+        from resolvers.shared.errors import invalid
+
+        raise invalid("after", "Curseur de pagination invalide.") from exc
+
+
 async def paginate(
     query: QuerySet[T], order: tuple[str, ...], first: int, after: list[Any] | None
 ) -> Page[T]:
+    start = None if after is None else _cursor(query.model, order, after)
     total = await query.count()
-    if after is not None:
-        if len(after) != len(order):
-            from resolvers.shared.errors import invalid
-
-            raise invalid("after", "Curseur de pagination invalide.")
-        query = query.filter(_after(order, after))
+    if start is not None:
+        query = query.filter(_after(order, start))
     rows = await query.order_by(*order).limit(first + 1)
     has_next = len(rows) > first
     rows = rows[:first]

@@ -13,6 +13,7 @@ from schema.common import Connection, check_page_size, connection_of, decode_cur
 from schema.info import Info
 from schema.permissions import MayReplaceAdmin
 from schema.read_rules import AGENT, readable_by
+from schema.request_cost import HASHING
 
 
 @readable_by(AGENT)
@@ -68,7 +69,7 @@ class LettersMutation:
         "« Identifiant perdu » ajoute un mot de passe sans retirer l'ancien). Les courriers "
         "partent à l'adresse postale de l'organisme s'il en a une ; sinon le mot de passe est "
         "rendu pour être imprimé. CONFLICT si l'organisme a déjà un administrateur.",
-        permission_classes=[MayReplaceAdmin],
+        permission_classes=[MayReplaceAdmin], metadata=HASHING,
     )
     async def reissue_activation_letters(
         self, info: Info, organisation_id: strawberry.ID

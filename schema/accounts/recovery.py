@@ -7,6 +7,7 @@ import strawberry
 from resolvers.accounts import recovery
 from schema.info import Info
 from schema.permissions import Public
+from schema.request_cost import HASHING
 
 
 @strawberry.type
@@ -17,7 +18,7 @@ class RecoveryMutation:
             "nouveau mot de passe provisoire sont envoyés aux adresses de l'organisme (courriel "
             "et courrier). Répond toujours true."
         ),
-        permission_classes=[Public],
+        permission_classes=[Public], metadata=HASHING,
     )
     async def request_lost_identifier(self, info: Info, user_number: str) -> bool:
         return await recovery.request_lost_identifier(info.context, user_number)
@@ -28,7 +29,7 @@ class RecoveryMutation:
             "à la connexion suivante ; l'actuel reste valable tant que le provisoire n'a pas "
             "servi. Répond toujours true."
         ),
-        permission_classes=[Public],
+        permission_classes=[Public], metadata=HASHING,
     )
     async def request_password_reset(self, info: Info, email: str) -> bool:
         return await recovery.request_password_reset(info.context, email)

@@ -24,6 +24,7 @@ from schema.permissions import (
     Public,
 )
 from schema.read_rules import ANYONE, MEMBER_OR_AGENT, SELF_OR_MANAGER, readable_by
+from schema.request_cost import HASHING
 
 RequiredAction = RequiredActionEnum  # marked as a GraphQL enum in place (see schema.common)
 strawberry.enum(RequiredAction, description="Étape obligatoire restante.")
@@ -170,7 +171,7 @@ class AccountQuery:
 class AccountMutation:
     @strawberry.mutation(
         description="Connexion avec l'identifiant et le mot de passe.",
-        permission_classes=[Public],
+        permission_classes=[Public], metadata=HASHING,
     )
     async def login(self, info: Info, identifier: str, password: str) -> LoginResult:
         return login_result(await resolve.login(info.context, identifier, password))
@@ -181,7 +182,7 @@ class AccountMutation:
             "de l'organisation en devient l'administrateur. Une seule fois, tant qu'il reste "
             "des étapes à faire ; une session ordinaire reçoit FORBIDDEN et rien ne change."
         ),
-        permission_classes=[PendingFirstLogin],
+        permission_classes=[PendingFirstLogin], metadata=HASHING,
     )
     async def complete_first_login(
         self, info: Info, input: CompleteFirstLoginInput  # noqa: A002
@@ -196,7 +197,7 @@ class AccountMutation:
             "changer). Refusé s'il reprend l'actuel ou l'un des 5 précédents ; l'adresse mail "
             "du compte est prévenue."
         ),
-        permission_classes=[FirstLoginSession],
+        permission_classes=[FirstLoginSession], metadata=HASHING,
     )
     async def change_password(
         self, info: Info, current_password: str, new_password: str
@@ -209,7 +210,7 @@ class AccountMutation:
             "Changement de sa propre adresse mail, avec le mot de passe actuel : une adresse "
             "seule, sans nom ; l'ancienne adresse est prévenue."
         ),
-        permission_classes=[OwnAccount],
+        permission_classes=[OwnAccount], metadata=HASHING,
     )
     async def change_email(
         self, info: Info, current_password: str, new_email: str

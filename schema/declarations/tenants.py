@@ -9,6 +9,7 @@ import strawberry
 from models import Housing as HousingRow
 from models import Tenant as TenantRow
 from resolvers.declarations import tenants as resolve
+from resolvers.declarations.tenants import MAX_SEARCH_LENGTH
 from schema.common import (
     Connection,
     DeclarationState,
@@ -102,7 +103,11 @@ class TenantFilter:
         default=None, description="Seulement les locataires dans cet état."
     )
     search: str | None = strawberry.field(
-        default=None, description="Nom, prénom, numéro allocataire, code postal ou commune."
+        default=None,
+        description=(
+            "Nom, prénom, numéro allocataire, code postal ou commune "
+            f"({MAX_SEARCH_LENGTH} caractères au plus)."
+        ),
     )
     year: int | None = strawberry.field(
         default=None, description="Année de campagne (par défaut la campagne en cours)."

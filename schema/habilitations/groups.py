@@ -20,6 +20,7 @@ from schema.common import (
 )
 from schema.info import Info
 from schema.permissions import Authenticated, MayDelegate, MayManage
+from schema.request_cost import HASHING
 
 
 @strawberry.input(
@@ -91,7 +92,7 @@ class HabilitationMutation:
             "Créer un utilisateur ; il reçoit par courriel son identifiant "
             "et un mot de passe provisoire."
         ),
-        permission_classes=[MayManage],
+        permission_classes=[MayManage], metadata=HASHING,
     )
     async def create_user(self, info: Info, input: CreateUserInput) -> User:  # noqa: A002
         data = resolve.NewUser(
