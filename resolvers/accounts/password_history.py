@@ -8,11 +8,14 @@ argon2 call, so that the event loop never waits on them.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from bailleurs.settings import Settings
 from models import PasswordHistory, User
 from resolvers.accounts.passwords import verify_password
 from resolvers.shared.errors import Invalid
+
+if TYPE_CHECKING:  # settings reach this layer through the context
+    from bailleurs.settings import Settings
 
 KEPT = 5
 REUSED = (
