@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from models import ChangeDeclaration, Organisation, UnpaidRentReport, User
+from models import ChangeDeclaration, UnpaidRentReport
 from models.enums import DeclarationState
 from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.declarations import receipts
-from resolvers.declarations.rent import get_declaration, summary_of
+from resolvers.declarations.rent import get_declaration, rent_receipt_pdf
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound
@@ -32,16 +32,11 @@ async def receipt_pdf(context: Context, declaration_id: int) -> tuple[str, bytes
 async def _store_late(context: Context, row):  # noqa: ANN001, ANN202 - RentDeclaration, Receipt
     from tortoise.exceptions import IntegrityError
 
-    organisation = await Organisation.get(id=row.tenant.housing.organisation_id)
-    validated_by = await User.get_or_none(id=row.validated_by_id) if row.validated_by_id else None
     code = receipts.new_code()
-    pdf = await receipts.render(receipts.rent_receipt_html(
-        row, organisation, validated_by, summary_of(context, row),
-        context.settings.campaign_month, code,
-    ))
+    pdf = await rent_receipt_pdf(context, row, row.validated_by_id, code)
     try:
-        return await receipts.store(receipts.RENT, row.id, organisation.id, row.reference, pdf,
-                                    code, row.transmitted_at)
+        return await receipts.store(receipts.RENT, row.id, row.tenant.housing.organisation_id,
+                                    row.reference, pdf, code, row.transmitted_at)
     except IntegrityError:  # another request stored it first: serve that one
         return await receipts.stored(receipts.RENT, row.id)
 
@@ -50,10 +45,13 @@ async def record_pdf(context: Context, kind: str, record_id: int) -> tuple[str, 
     """A change's or an unpaid report's receipt, to whoever may read its tenant."""
     model = {receipts.CHANGE: ChangeDeclaration, receipts.UNPAID: UnpaidRentReport}[kind]
     tenant_id = await model.filter(id=record_id).first().values_list("tenant_id", flat=True)
-    stored = await receipts.stored(kind, record_id) if tenant_id else None
-    if not isinstance(tenant_id, int) or stored is None:
+    if not isinstance(tenant_id, int):
         raise NotFound(RECEIPT_NOT_FOUND)
-    await get_tenant(context, tenant_id, Act.READ)  # NotFound outside the caller's scope
+    # The scope first (NotFound outside it): no stored PDF is read for a caller who may not.
+    await get_tenant(context, tenant_id, Act.READ)
+    stored = await receipts.stored(kind, record_id)
+    if stored is None:
+        raise NotFound(RECEIPT_NOT_FOUND)
     return f"{stored.reference}.pdf", bytes(stored.pdf)
 
 

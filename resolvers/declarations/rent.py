@@ -194,11 +194,7 @@ async def _transmit(
     }
     organisation_id = tenant.housing.organisation_id
     code, transmitted = receipts.new_code(), _with(row, changes)
-    pdf = await receipts.render(receipts.rent_receipt_html(
-        transmitted, await Organisation.get(id=organisation_id),
-        await User.get_or_none(id=ctx.user_id), summary_of(ctx, transmitted),
-        ctx.settings.campaign_month, code,
-    ))
+    pdf = await rent_receipt_pdf(ctx, transmitted, ctx.user_id, code)
     async with in_transaction():
         locked = await RentDeclaration.filter(id=row.id).select_for_update().get()
         _ensure_open(locked)
@@ -230,6 +226,17 @@ async def _transmit(
             },
         )
     return transmitted
+
+
+async def rent_receipt_pdf(
+    ctx: Context, row: RentDeclaration, signer_id: int | None, code: str
+) -> bytes:
+    """The receipt of a declaration as transmitted (its tenant and housing loaded)."""
+    return await receipts.render(receipts.rent_receipt_html(
+        row, await Organisation.get(id=row.tenant.housing.organisation_id),
+        await User.get_or_none(id=signer_id) if signer_id else None, summary_of(ctx, row),
+        ctx.settings.campaign_month, code,
+    ))
 
 
 def _with(row: RentDeclaration, changes: dict[str, Any]) -> RentDeclaration:
