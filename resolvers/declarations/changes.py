@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise.transactions import in_transaction
-
 from models import ChangeDeclaration, Receipt
 from models.enums import ChangeKind
 from policies.vocabulary import Act
-from resolvers.audit.actor import record_action
 from resolvers.declarations import receipts
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared import french
@@ -139,25 +136,13 @@ async def declare_change(
         [("Changement déclaré", receipt_rows(row))],
         notices(row, s.departure_notice_days, s.non_decency_hold_months),
     )
-    async with in_transaction():
-        await row.save()
-        receipt = await rendered.store(row.id)
-        await record_action(
-            ctx,
-            "change_declared",
-            organisation_id=tenant.housing.organisation_id,
-            target_type="change_declaration",
-            target_id=row.id,
-            after={
-                "tenant": tenant.id,
-                "kind": req.kind.value,
-                "event_date": req.event_date,
-                "reason": req.reason,
-                "co_tenant_count": req.co_tenant_count,
-                "late": late,
-                "reference": receipt.reference,
-                "receiptSha256": receipt.sha256,
-            },
-        )
+    receipt = await rendered.save_with(ctx, row, "change_declared", "change_declaration", {
+        "tenant": tenant.id,
+        "kind": req.kind.value,
+        "event_date": req.event_date,
+        "reason": req.reason,
+        "co_tenant_count": req.co_tenant_count,
+        "late": late,
+    })
     row.tenant = tenant
     return row, receipt

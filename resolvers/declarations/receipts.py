@@ -15,11 +15,15 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import Any
 
 # Imported with the module, at start-up: the import costs seconds (the first receipt took 7.7 s).
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
 from xhtml2pdf import pisa
 
 from models import Organisation, Receipt, RentDeclaration, Tenant, User
+from resolvers.audit.actor import record_action
 from resolvers.declarations.rent_summary import Summary, address_of, last_known
 from resolvers.shared import french
 from resolvers.shared.clock import now
@@ -131,6 +135,19 @@ class Rendered:
         doc = self.document
         return await store(self.kind, target_id, doc.organisation.id, doc.reference, self.pdf,
                            self.code, doc.transmitted_at)
+
+    async def save_with(self, ctx: Context, row: Model, action: str, target_type: str,
+                        after: dict[str, Any]) -> Receipt:
+        """One transaction: the new row, its receipt, and the audit event naming both."""
+        async with in_transaction():
+            await row.save()
+            receipt = await self.store(row.pk)
+            await record_action(
+                ctx, action, organisation_id=self.document.organisation.id,
+                target_type=target_type, target_id=row.pk,
+                after={**after, "reference": receipt.reference, "receiptSha256": receipt.sha256},
+            )
+        return receipt
 
 
 async def prepare(ctx: Context, kind: str, title: str, tenant: Tenant,

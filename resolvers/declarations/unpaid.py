@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise.transactions import in_transaction
-
 from models import Receipt, RentDeclaration, UnpaidRentReport
 from models.enums import DeclarationState
 from policies.vocabulary import Act
-from resolvers.audit.actor import record_action
 from resolvers.declarations import receipts
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared import french
@@ -164,27 +161,15 @@ async def report_unpaid_rent(
         [("Impayé signalé", rows)],
         [explain_unpaid_rent(row, result, s.unpaid_threshold_months, s.unpaid_report_months)],
     )
-    async with in_transaction():
-        await row.save()
-        receipt = await rendered.store(row.id)
-        await record_action(
-            ctx,
-            "unpaid_rent_reported",
-            organisation_id=tenant.housing.organisation_id,
-            target_type="unpaid_rent_report",
-            target_id=row.id,
-            after={
-                "tenant": tenant.id,
-                "amount_owed_cents": req.amount_owed_cents,
-                "months": req.months,
-                "unpaid_since": req.unpaid_since,
-                "threshold_cents": result.threshold_cents,
-                "constituted": result.constituted,
-                "report_deadline": result.deadline,
-                "reference": receipt.reference,
-                "receiptSha256": receipt.sha256,
-            },
-        )
+    receipt = await rendered.save_with(ctx, row, "unpaid_rent_reported", "unpaid_rent_report", {
+        "tenant": tenant.id,
+        "amount_owed_cents": req.amount_owed_cents,
+        "months": req.months,
+        "unpaid_since": req.unpaid_since,
+        "threshold_cents": result.threshold_cents,
+        "constituted": result.constituted,
+        "report_deadline": result.deadline,
+    })
     row.tenant = tenant
     return row, result, receipt
 
