@@ -74,6 +74,10 @@ class ChangeDeclaration(Model):
     co_tenant_count = fields.IntField(null=True)
     comment = fields.TextField(null=True)
     late = fields.BooleanField(default=False)
+    # A departure: the tenant's new address when known, and whether the rent of the month of
+    # departure was paid in full (the benefit of that month is then due to the landlord).
+    new_address = fields.CharField(max_length=300, null=True)
+    departure_month_paid = fields.BooleanField(null=True)
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, on_delete=fields.RESTRICT
     )
@@ -82,6 +86,8 @@ class ChangeDeclaration(Model):
 
     class Meta:
         table = "change_declaration"
+        # A tenant's history, newest first (keyset on id).
+        indexes = [("tenant_id", "id")]
 
 
 # Signalement d'impayé, with what the service computed when it was made.
@@ -109,3 +115,4 @@ class UnpaidRentReport(Model):
 
     class Meta:
         table = "unpaid_rent_report"
+        indexes = [("tenant_id", "id")]

@@ -20,7 +20,9 @@ from schema.accounts.letters import LettersMutation, LettersQuery
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
 from schema.audit.questions import AuditQuery
+from schema.declarations.change_mutations import TypedChangeMutation
 from schema.declarations.changes import ChangeMutation
+from schema.declarations.history import HistoryQuery
 from schema.declarations.payments import PaymentQuery
 from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
@@ -48,13 +50,13 @@ QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
     AccountQuery, LettersQuery,  # accounts
     HabilitationQuery,  # habilitations
-    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery,  # declarations
+    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery, HistoryQuery,  # declarations
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
     AccountMutation, RecoveryMutation, AccountAdminMutation, LettersMutation,  # accounts
     HabilitationMutation,  # habilitations
-    DeclarationMutation, ChangeMutation,  # declarations
+    DeclarationMutation, ChangeMutation, TypedChangeMutation,  # declarations
 )
 
 

@@ -96,8 +96,8 @@ def tenant_rows(tenant: Tenant) -> list[tuple[str, str]]:
 
 def rent_receipt_html(row: RentDeclaration, organisation: Organisation,
                       validated_by: User | None, summary: Summary, campaign_month: int,
-                      code: str) -> str:
-    known = last_known(row.tenant, row.year, campaign_month)
+                      code: str, previous: RentDeclaration | None = None) -> str:
+    known = last_known(row.tenant, row.year, campaign_month, previous)
     notices = list(summary.notices)
     if row.amount_confirmed:
         notices.append("Montant inhabituel vérifié et confirmé par le déclarant avant la "

@@ -13,6 +13,7 @@ from models.enums import DeclarationState
 from policies.vocabulary import Act
 from resolvers.audit.actor import record_action
 from resolvers.declarations import receipts
+from resolvers.declarations.history import previous_transmitted
 from resolvers.declarations.rent_rules import (
     Facts,
     amount_is_unusual,
@@ -232,10 +233,11 @@ async def rent_receipt_pdf(
     ctx: Context, row: RentDeclaration, signer_id: int | None, code: str
 ) -> bytes:
     """The receipt of a declaration as transmitted (its tenant and housing loaded)."""
+    previous = (await previous_transmitted([row]))[row.id]
     return await receipts.render(receipts.rent_receipt_html(
         row, await Organisation.get(id=row.tenant.housing.organisation_id),
         await User.get_or_none(id=signer_id) if signer_id else None, summary_of(ctx, row),
-        ctx.settings.campaign_month, code,
+        ctx.settings.campaign_month, code, previous,
     ))
 
 

@@ -49,6 +49,13 @@ class LastKnown:
     occupied_since: Any
     colocation: bool
     address: str
+    last_charges_cents: int | None
+    co_tenant_count: int | None
+    source: str
+    source_reference: str | None
+
+
+AGENCY_DATA = "Données connues de la Caf"
 
 
 @dataclass(frozen=True)
@@ -77,16 +84,35 @@ def address_of(tenant: Tenant) -> str:
     return f"{h.address} {h.postal_code} {h.commune}"
 
 
-def last_known(tenant: Tenant, year: int, month_number: int) -> LastKnown:
+def last_known(
+    tenant: Tenant, year: int, month_number: int, previous: RentDeclaration | None = None
+) -> LastKnown:
+    """What the agency knows before this campaign: the tenant's previous transmitted
+    declaration when there is one (its July rent, charges, colocation), else the imported data.
+    A previous declaration that ended the tenancy or had no rent to declare leaves the rent
+    to the imported data."""
+    rent = previous.rent_cents if previous and previous.rent_cents is not None else None
+    if rent is None:
+        previous = None
+    name, number = f"{tenant.first_name} {tenant.last_name}", tenant.allocataire_number
+    since, address = tenant.occupied_since, address_of(tenant)
+    if previous is None:
+        return LastKnown(
+            name, number, occupied_since=since, address=address,
+            last_rent_month=french.month(year - 1, month_number),
+            last_rent_cents=tenant.last_rent_cents, last_rent=french.euros(tenant.last_rent_cents),
+            colocation=tenant.colocation, last_charges_cents=None, co_tenant_count=None,
+            source=AGENCY_DATA, source_reference=None,
+        )
+    colocation = bool(previous.colocation)
     return LastKnown(
-        tenant_name=f"{tenant.first_name} {tenant.last_name}",
-        allocataire_number=tenant.allocataire_number,
-        last_rent_month=french.month(year - 1, month_number),
-        last_rent_cents=tenant.last_rent_cents,
-        last_rent=french.euros(tenant.last_rent_cents),
-        occupied_since=tenant.occupied_since,
-        colocation=tenant.colocation,
-        address=address_of(tenant),
+        name, number, occupied_since=since, address=address,
+        last_rent_month=french.month(previous.year, month_number),
+        last_rent_cents=rent, last_rent=french.euros(rent), colocation=colocation,
+        last_charges_cents=previous.charges_cents,
+        co_tenant_count=previous.co_tenant_count if colocation else None,
+        source=f"Déclaration transmise {previous.reference or ''}".strip(),
+        source_reference=previous.reference,
     )
 
 

@@ -21,18 +21,25 @@ class Page(Generic[T]):
     keys: list[list[Any]]
 
 
+def _name(term: str) -> str:
+    """The field of an order term ("-month" sorts on month, newest first)."""
+    return term.removeprefix("-")
+
+
 def _after(order: tuple[str, ...], values: list[Any]) -> Q:
-    """Rows strictly after `values` in ascending `order` (a lexicographic comparison)."""
+    """Rows strictly after `values` in `order` (a lexicographic comparison; a "-" term is
+    descending)."""
     branches = []
-    for i, name in enumerate(order):
-        equal = {order[j]: values[j] for j in range(i)}
-        branches.append(Q(**equal, **{f"{name}__gt": values[i]}))
+    for i, term in enumerate(order):
+        equal = {_name(order[j]): values[j] for j in range(i)}
+        beyond = "lt" if term.startswith("-") else "gt"
+        branches.append(Q(**equal, **{f"{_name(term)}__{beyond}": values[i]}))
     return Q(*branches, join_type=Q.OR)
 
 
 def _key(row: Any, order: tuple[str, ...]) -> list[Any]:
     key = []
-    for path in order:
+    for path in map(_name, order):
         value = row
         for part in path.split("__"):
             value = getattr(value, part)
@@ -61,7 +68,8 @@ def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
     try:
         if len(after) != len(order):
             raise ValueError("cursor of another list")
-        return [_cursor_value(fields[name], v) for name, v in zip(order, after, strict=True)]
+        return [_cursor_value(fields[_name(term)], v)
+                for term, v in zip(order, after, strict=True)]
     except ValueError as exc:
         from resolvers.shared.errors import invalid
 

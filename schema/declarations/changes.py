@@ -57,6 +57,23 @@ class ChangeDeclaration:
     co_tenant_count: int | None = strawberry.field(description="Nouveau nombre de colocataires.")
     comment: str | None = strawberry.field(description="Précisions libres.")
     late: bool = strawberry.field(description="Départ déclaré après le délai d'un mois.")
+    new_address: str | None = strawberry.field(
+        description="Départ : nouvelle adresse du locataire (nulle si inconnue ou autre "
+        "changement)."
+    )
+    departure_month_rent_paid_in_full: bool | None = strawberry.field(
+        description="Départ : le loyer du mois de départ a-t-il été payé en entier ? (nul si "
+        "non renseigné — déclaration faite par declareChange — ou autre changement)."
+    )
+    departure_month_benefit_due: bool | None = strawberry.field(
+        description="Départ : l'aide du mois de départ reste-t-elle due au bailleur ? Vrai si le "
+        "loyer de ce mois a été payé en entier, faux sinon, nul si non renseigné."
+    )
+    benefit_held_until: date | None = strawberry.field(
+        description="Non-décence : date jusqu'à laquelle la Caf conserve l'aide (18 mois par "
+        "défaut après le constat), versée au bailleur si les travaux sont faits à temps, perdue "
+        "sinon. Nulle pour les autres changements."
+    )
     notices: list[str] = strawberry.field(description="Ce que le bailleur doit savoir.")
     declared_at: datetime = strawberry.field(description="Date et heure de la déclaration.")
     reference: str | None = strawberry.field(
@@ -71,19 +88,29 @@ class ChangeDeclaration:
 @strawberry.input(description="Un impayé de loyer à signaler.")
 class ReportUnpaidRentInput:
     tenant_id: strawberry.ID = strawberry.field(description="Le locataire concerné.")
-    amount_owed_cents: int = strawberry.field(description="Montant dû, en centimes.")
-    months: int = strawberry.field(description="Nombre de mois impayés.")
+    amount_owed_cents: int = strawberry.field(
+        description="Montant dû, en centimes, supérieur à 0 (0 est refusé : sans dette, rien "
+        "à signaler)."
+    )
+    months: int = strawberry.field(
+        description="Nombre de mois impayés, de 1 au nombre de mois écoulés depuis unpaidSince."
+    )
     unpaid_since: date = strawberry.field(
-        description="Impayé depuis le (première échéance impayée)."
+        description="Impayé depuis le (première échéance impayée ; pas après aujourd'hui)."
     )
     rent_cents: int | None = strawberry.field(
-        default=None, description="Loyer mensuel hors charges (par défaut le dernier déclaré)."
+        default=None, description="Loyer mensuel hors charges, en centimes, supérieur à 0 ; nul : "
+        "celui de la dernière déclaration transmise, à défaut le dernier connu de la Caf."
     )
     charges_cents: int | None = strawberry.field(
-        default=None, description="Charges mensuelles (par défaut les dernières déclarées)."
+        default=None,
+        description="Charges mensuelles, en centimes : 0 s'il n'y en a pas ; nul : celles de la "
+        "dernière déclaration transmise (demandées s'il n'y en a pas)."
     )
     benefit_paid_to_landlord: bool = strawberry.field(
-        default=True, description="L'aide est-elle versée au bailleur (tiers payant) ?"
+        default=True,
+        description="L'aide est-elle versée au bailleur (tiers payant) ? Oui (par défaut) : "
+        "le seuil déduit l'aide connue du locataire ; non : 2 × (loyer + charges)."
     )
 
 
@@ -112,6 +139,49 @@ class UnpaidRentReport:
     )
 
 
+def change_node(ctx, row, tenant: Tenant, receipt) -> ChangeDeclaration:
+    s = ctx.settings
+    return ChangeDeclaration(
+        id=strawberry.ID(str(row.id)),
+        tenant=tenant,
+        kind=row.kind,
+        event_date=row.event_date,
+        reason=EndOfManagementReason(row.reason) if row.reason else None,
+        co_tenant_count=row.co_tenant_count,
+        comment=row.comment,
+        late=row.late,
+        new_address=row.new_address,
+        departure_month_rent_paid_in_full=row.departure_month_paid,
+        departure_month_benefit_due=changes.departure_month_benefit_due(row),
+        benefit_held_until=changes.benefit_held_until(row, s.non_decency_hold_months),
+        notices=changes.notices(row, s.departure_notice_days, s.non_decency_hold_months),
+        declared_at=row.created_at,
+        reference=receipt.reference if receipt else None,
+        receipt_url=f"/receipts/changes/{row.id}.pdf" if receipt else None,
+    )
+
+
+def unpaid_node(ctx, row, tenant: Tenant, receipt, a: unpaid.Assessment) -> UnpaidRentReport:
+    s = ctx.settings
+    return UnpaidRentReport(
+        id=strawberry.ID(str(row.id)),
+        tenant=tenant,
+        amount_owed_cents=row.amount_owed_cents,
+        months=row.months,
+        unpaid_since=row.unpaid_since,
+        threshold_cents=a.threshold_cents,
+        constituted=a.constituted,
+        constituted_on=a.constituted_on,
+        report_deadline=a.deadline,
+        late=a.late,
+        message=unpaid.explain_unpaid_rent(
+            row, a, s.unpaid_threshold_months, s.unpaid_report_months
+        ),
+        reference=receipt.reference if receipt else None,
+        receipt_url=f"/receipts/unpaid/{row.id}.pdf" if receipt else None,
+    )
+
+
 @strawberry.type
 class ChangeMutation:
     @strawberry.mutation(
@@ -134,21 +204,7 @@ class ChangeMutation:
                 comment=input.comment,
             ),
         )
-        s = ctx.settings
-        return ChangeDeclaration(
-            id=strawberry.ID(str(row.id)),
-            tenant=await tenant_node(ctx, row.tenant),
-            kind=row.kind,
-            event_date=row.event_date,
-            reason=EndOfManagementReason(row.reason) if row.reason else None,
-            co_tenant_count=row.co_tenant_count,
-            comment=row.comment,
-            late=row.late,
-            notices=changes.notices(row, s.departure_notice_days, s.non_decency_hold_months),
-            declared_at=row.created_at,
-            reference=receipt.reference,
-            receipt_url=f"/receipts/changes/{row.id}.pdf",
-        )
+        return change_node(ctx, row, await tenant_node(ctx, row.tenant), receipt)
 
     @strawberry.mutation(
         description="Signale un impayé ; dit s'il est constitué et jusqu'à quand le signaler. "
@@ -171,21 +227,4 @@ class ChangeMutation:
                 benefit_paid_to_landlord=input.benefit_paid_to_landlord,
             ),
         )
-        s = ctx.settings
-        return UnpaidRentReport(
-            id=strawberry.ID(str(row.id)),
-            tenant=await tenant_node(ctx, row.tenant),
-            amount_owed_cents=row.amount_owed_cents,
-            months=row.months,
-            unpaid_since=row.unpaid_since,
-            threshold_cents=a.threshold_cents,
-            constituted=a.constituted,
-            constituted_on=a.constituted_on,
-            report_deadline=a.deadline,
-            late=a.late,
-            message=unpaid.explain_unpaid_rent(
-                row, a, s.unpaid_threshold_months, s.unpaid_report_months
-            ),
-            reference=receipt.reference,
-            receipt_url=f"/receipts/unpaid/{row.id}.pdf",
-        )
+        return unpaid_node(ctx, row, await tenant_node(ctx, row.tenant), receipt, a)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 
 import strawberry
 
@@ -29,11 +30,21 @@ from schema.read_rules import OF_TENANT, readable_by
 class Payment:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
     tenant: Tenant = strawberry.field(description="Le locataire au titre duquel l'aide est versée.")
-    month: date = strawberry.field(description="Mois de droit (premier jour du mois).")
+    month: date = strawberry.field(
+        description="Mois de droit (premier jour du mois), jamais nul ; l'aide d'un mois est "
+        "versée à terme échu, vers le 5 du mois suivant."
+    )
     month_label: str = strawberry.field(description="Mois de droit (« 06/2026 »).")
-    paid_on: date = strawberry.field(description="Date du versement.")
-    amount_cents: int = strawberry.field(description="Montant versé, en centimes.")
-    amount: str = strawberry.field(description="Montant versé (« 210,00 € »).")
+    paid_on: date = strawberry.field(
+        description="Date du versement, jamais nulle (le 5 du mois suivant le mois de droit "
+        "quand les données de la Caf ne la précisent pas)."
+    )
+    amount_cents: int = strawberry.field(
+        description="Montant versé, en centimes, jamais nul : 0 signifie qu'aucune aide n'a été "
+        "versée pour ce mois de droit (le mois figure quand même) ; un mois sans ligne n'est "
+        "pas encore connu."
+    )
+    amount: str = strawberry.field(description="Montant versé (« 210,00 € », « 0,00 € »).")
 
     @classmethod
     def from_row(cls, row: PaymentRow, tenant: Tenant) -> Payment:
@@ -51,21 +62,31 @@ class Payment:
 @strawberry.input(description="Filtre des paiements.")
 class PaymentFilter:
     tenant_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Un seul locataire."
+        default=None, description="Un seul locataire (nul : tous les locataires visibles ; "
+        "NOT_FOUND s'il est hors habilitation)."
     )
     from_month: date | None = strawberry.field(
-        default=None, description="À partir de ce mois de droit (n'importe quel jour du mois)."
+        default=None, description="À partir de ce mois de droit (n'importe quel jour du mois ; "
+        "nul : depuis le premier). Postérieur à toMonth : BAD_USER_INPUT."
     )
     to_month: date | None = strawberry.field(
-        default=None, description="Jusqu'à ce mois de droit inclus (n'importe quel jour du mois)."
+        default=None, description="Jusqu'à ce mois de droit inclus (n'importe quel jour du mois ; "
+        "nul : jusqu'au dernier)."
     )
+
+
+@strawberry.enum(description="Ordre d'une liste datée.")
+class ListOrder(Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
 
 
 @strawberry.type
 class PaymentQuery:
     @strawberry.field(
         description=(
-            "Les paiements reçus pour les locataires visibles par l'appelant, par mois de droit."
+            "Les paiements reçus pour les locataires visibles par l'appelant, par mois de droit, "
+            "le plus récent d'abord (order: OLDEST_FIRST pour l'inverse)."
         ),
         permission_classes=[Authenticated],
     )
@@ -75,6 +96,7 @@ class PaymentQuery:
         first: int = 50,
         after: str | None = None,
         filter: PaymentFilter | None = None,  # noqa: A002
+        order: ListOrder = ListOrder.NEWEST_FIRST,
     ) -> Connection[Payment]:
         ctx = info.context
         check_page_size(first, ctx.settings.max_page_size)
@@ -89,6 +111,7 @@ class PaymentQuery:
             tenant_id=tenant_id,
             from_month=f.from_month,
             to_month=f.to_month,
+            newest_first=order == ListOrder.NEWEST_FIRST,
         )
         tenants = await tenant_nodes(ctx, [row.tenant for row in page.rows])
         nodes = [Payment.from_row(r, t) for r, t in zip(page.rows, tenants, strict=True)]

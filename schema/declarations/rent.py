@@ -8,10 +8,11 @@ import strawberry
 
 from models import RentDeclaration as DeclarationRow
 from resolvers.declarations import rent as resolve
+from resolvers.declarations.history import previous_transmitted
 from resolvers.declarations.rent_rules import ANSWERS
 from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
-from schema.declarations.tenant_nodes import tenant_node
+from schema.declarations.tenant_nodes import tenant_nodes
 from schema.declarations.tenants import DECLARABLE, Tenant
 from schema.info import Info
 from schema.permissions import Authenticated
@@ -72,6 +73,21 @@ class LastKnownInformation:
     occupied_since: date | None = strawberry.field(description="Logement occupé depuis le.")
     colocation: bool = strawberry.field(description="Colocation connue.")
     address: str = strawberry.field(description="Adresse du logement.")
+    last_charges_cents: int | None = strawberry.field(
+        description="Charges du dernier loyer connu, en centimes (nulles si la Caf ne les "
+        "connaît pas : données importées ; 0 = pas de charges déclarées)."
+    )
+    co_tenant_count: int | None = strawberry.field(
+        description="Nombre de colocataires déclaré (nul sans colocation ou s'il n'est pas connu)."
+    )
+    source: str = strawberry.field(
+        description="D'où viennent ces informations : la dernière déclaration transmise "
+        "(« Déclaration transmise DL2025-… ») ou, à défaut, « Données connues de la Caf »."
+    )
+    source_reference: str | None = strawberry.field(
+        description="Référence de la déclaration transmise dont elles viennent (nulle : données "
+        "de la Caf)."
+    )
 
 
 @readable_by(OF_TENANT)
@@ -92,7 +108,9 @@ class RentDeclaration:
     )
 
     @classmethod
-    def from_row(cls, row: DeclarationRow, ctx, tenant: Tenant) -> RentDeclaration:
+    def from_row(
+        cls, row: DeclarationRow, ctx, tenant: Tenant, previous: DeclarationRow | None = None
+    ) -> RentDeclaration:
         s = resolve.summary_of(ctx, row)
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -100,7 +118,7 @@ class RentDeclaration:
             state=row.state,
             tenant=tenant,
             last_known=LastKnownInformation(
-                **vars(last_known(row.tenant, row.year, ctx.settings.campaign_month))
+                **vars(last_known(row.tenant, row.year, ctx.settings.campaign_month, previous))
             ),
             summary=DeclarationSummary(
                 month=s.month,
@@ -124,46 +142,76 @@ class RentDeclaration:
         )
 
 
+async def declaration_nodes(ctx, rows: list[DeclarationRow]) -> list[RentDeclaration]:
+    """A page of declarations: their tenants' states and previous declarations in two queries."""
+    tenants = await tenant_nodes(ctx, [row.tenant for row in rows])
+    previous = await previous_transmitted(rows)
+    return [RentDeclaration.from_row(row, ctx, tenant, previous[row.id])
+            for row, tenant in zip(rows, tenants, strict=True)]
+
+
 async def declaration_node(ctx, row: DeclarationRow) -> RentDeclaration:
-    return RentDeclaration.from_row(row, ctx, await tenant_node(ctx, row.tenant))
+    return (await declaration_nodes(ctx, [row]))[0]
 
 
 @strawberry.input(
-    description="Une étape de la saisie : seules les réponses fournies changent ; null efface."
+    description="Une étape de la saisie : seules les réponses fournies changent ; une "
+    "réponse absente ne change pas, null l'efface (elle redevient « à répondre »)."
 )
 class RentDeclarationInput:
     still_manager: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="1. Toujours gestionnaire du logement ?"
+        default=strawberry.UNSET,
+        description="1. Toujours gestionnaire du logement ? Non : la date de fin de gestion est "
+        "demandée (et la Caf doit être prévenue : declareEndOfManagement) ; oui efface cette date."
     )
     management_end_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="1. Date de fin de gestion."
+        default=strawberry.UNSET,
+        description="1. Date de fin de gestion (seulement si stillManager est faux ; pas après "
+        "aujourd'hui). Avant juillet : les rubriques 2 à 4 sont sans objet."
     )
     tenant_still_present: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="2. Locataire toujours présent ?"
+        default=strawberry.UNSET,
+        description="2. Locataire toujours présent ? Oui efface la date de départ et la nouvelle "
+        "adresse."
     )
     departure_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="2. Date de départ du locataire."
+        default=strawberry.UNSET,
+        description="2. Date de départ du locataire (seulement s'il n'est plus présent ; pas "
+        "avant son entrée ni après aujourd'hui). Avant juillet : pas de loyer à déclarer."
     )
     new_address: str | None = strawberry.field(
-        default=strawberry.UNSET, description="2. Nouvelle adresse du locataire, si connue."
+        default=strawberry.UNSET,
+        description="2. Nouvelle adresse du locataire, si connue (300 caractères au plus) ; "
+        "nulle : inconnue (« Inconnue » au récapitulatif)."
     )
     colocation: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="3. Colocation ?"
+        default=strawberry.UNSET,
+        description="3. Colocation ? Non efface le nombre de colocataires."
     )
     co_tenant_count: int | None = strawberry.field(
-        default=strawberry.UNSET, description="3. Nombre de colocataires."
+        default=strawberry.UNSET,
+        description="3. Nombre de colocataires, de 1 au maximum (20 par défaut), seulement en "
+        "colocation ; nul hors colocation."
     )
     rent_cents: int | None = strawberry.field(
-        default=strawberry.UNSET, description="4. Loyer de juillet hors charges, en centimes."
+        default=strawberry.UNSET,
+        description="4. Loyer de juillet hors charges, en centimes, supérieur à 0 (0 est refusé) ; "
+        "un montant inhabituel doit être confirmé à la validation."
     )
     charges_cents: int | None = strawberry.field(
-        default=strawberry.UNSET, description="4. Charges de juillet, en centimes."
+        default=strawberry.UNSET,
+        description="4. Charges de juillet, en centimes : 0 s'il n'y en a pas (nul = pas encore "
+        "répondu) ; jamais négatives."
     )
     unpaid_amount_cents: int | None = strawberry.field(
-        default=strawberry.UNSET, description="5. Montant de l'impayé, en centimes."
+        default=strawberry.UNSET,
+        description="5. Montant de l'impayé, en centimes, supérieur à 0 : nul avec unpaidSince "
+        "nul signifie « pas d'impayé » (0 est refusé) ; l'un sans l'autre est incomplet."
     )
     unpaid_since: date | None = strawberry.field(
-        default=strawberry.UNSET, description="5. Impayé depuis le."
+        default=strawberry.UNSET,
+        description="5. Impayé depuis le (première échéance impayée, pas après aujourd'hui) ; nul "
+        "avec unpaidAmountCents nul : pas d'impayé."
     )
 
     def given(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -22,6 +23,16 @@ from schema.common import (
 from schema.info import Info
 from schema.permissions import Authenticated
 from schema.read_rules import HOUSING, SIGNED_IN, TENANT, readable_by
+
+if TYPE_CHECKING:  # the history's types depend on Tenant: resolved lazily
+    from schema.declarations.changes import ChangeKind
+    from schema.declarations.history import (
+        ChangeDeclarationConnection,
+        RentDeclarationConnection,
+        UnpaidRentReportConnection,
+    )
+
+HISTORY = "schema.declarations.history"
 
 
 @readable_by(HOUSING)
@@ -78,6 +89,38 @@ class Tenant:
     @property
     def housing_place(self) -> tuple[int, str, str]:
         return self.housing.housing_place
+
+    @strawberry.field(
+        description="Ses déclarations de loyer, de la campagne la plus récente à la plus "
+        "ancienne (selon les habilitations de lecture de l'appelant)."
+    )
+    async def rent_declarations(
+        self, info: Info, first: int = 10, after: str | None = None, year: int | None = None
+    ) -> Annotated[RentDeclarationConnection, strawberry.lazy(HISTORY)]:
+        from schema.declarations import history
+
+        return await history.tenant_rent_declarations(info.context, self, first, after, year)
+
+    @strawberry.field(
+        description="Les changements déclarés pour lui, le plus récent d'abord (kinds : "
+        "seulement ces natures)."
+    )
+    async def change_declarations(
+        self, info: Info, first: int = 10, after: str | None = None,
+        kinds: list[Annotated[ChangeKind, strawberry.lazy("schema.declarations.changes")]]
+        | None = None,
+    ) -> Annotated[ChangeDeclarationConnection, strawberry.lazy(HISTORY)]:
+        from schema.declarations import history
+
+        return await history.tenant_change_declarations(info.context, self, first, after, kinds)
+
+    @strawberry.field(description="Les impayés signalés pour lui, le plus récent d'abord.")
+    async def unpaid_rent_reports(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> Annotated[UnpaidRentReportConnection, strawberry.lazy(HISTORY)]:
+        from schema.declarations import history
+
+        return await history.tenant_unpaid_reports(info.context, self, first, after)
 
     @classmethod
     def from_row(

@@ -30,7 +30,7 @@ async def test_the_administrator_pages_through_every_payment(api):
     nodes = await all_pages(api, token)
     assert len(nodes) == 36 == len({n["id"] for n in nodes})  # six tenants, six months
     months = [n["month"] for n in nodes]
-    assert months == sorted(months)
+    assert months == sorted(months, reverse=True)  # newest first by default
     brisson = next(n for n in nodes if n["tenant"]["lastName"] == "BRISSON")
     assert (brisson["amountCents"], brisson["amount"]) == (21000, "210,00 €")
     states = {n["tenant"]["lastName"]: n["tenant"]["declarationState"] for n in nodes}
@@ -47,7 +47,7 @@ async def test_payments_are_filtered_by_tenant_and_months(api):
         "toMonth": add_months(start, 1).replace(day=15).isoformat(),
     }
     nodes = await all_pages(api, token, filter_)
-    assert [n["month"] for n in nodes] == [start.isoformat(), add_months(start, 1).isoformat()]
+    assert [n["month"] for n in nodes] == [add_months(start, 1).isoformat(), start.isoformat()]
     assert {n["tenant"]["lastName"] for n in nodes} == {"BRISSON"}
 
 
