@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from factories import import_organisations, organisation_data
-
 from models import Organisation, OutboxMail
+from tests.factories import import_organisations, organisation_data
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
 

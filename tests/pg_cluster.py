@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from conftest import free_port
+from tests.conftest import free_port
 
 
 def pg_bin() -> Path | None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from conftest import LOGIN, free_port
-from processes import wait_healthy
+
+from tests.conftest import LOGIN, free_port
+from tests.processes import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 

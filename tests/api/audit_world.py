@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from factories import (
+from bailleurs.agency import create_agent
+from models import HabilitationGroup, Organisation, Tenant, User
+from models.enums import UserStatus
+from policies.enforcers import load_enforcer
+from policies.vocabulary import Role, org_domain, user_subject
+from tests.factories import (
     PASSWORD,
     group,
     import_organisations,
@@ -12,12 +17,6 @@ from factories import (
     organisation_data,
     tenants_of,
 )
-
-from bailleurs.agency import create_agent
-from models import HabilitationGroup, Organisation, Tenant, User
-from models.enums import UserStatus
-from policies.enforcers import load_enforcer
-from policies.vocabulary import Role, org_domain, user_subject
 
 TENANTS = """query($first: Int!) { tenants(first: $first) { totalCount edges { node { id } } } }"""
 

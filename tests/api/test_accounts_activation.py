@@ -2,7 +2,10 @@
 
 import asyncio
 
-from accounts_support import (
+from models import AuditEvent, Organisation, Session, User
+from policies.enforcers import load_enforcer
+from policies.vocabulary import org_domain
+from tests.accounts_support import (
     COMPLETE_FIRST_LOGIN,
     LOGIN,
     ME,
@@ -10,10 +13,6 @@ from accounts_support import (
     new_organisation,
     profile,
 )
-
-from models import AuditEvent, Organisation, Session, User
-from policies.enforcers import load_enforcer
-from policies.vocabulary import org_domain
 
 ALL_ACTIONS = ["COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
 

@@ -1,12 +1,11 @@
 """The agency replaces an organisation's administrator (« contactez la Caf »)."""
 
-from accounts_support import ME, REPLACE, activated_organisation
-from factories import make_user
-
 from bailleurs.agency import create_agent
 from models import AuditEvent, Organisation
 from models.enums import UserStatus
 from policies.vocabulary import Role
+from tests.accounts_support import ME, REPLACE, activated_organisation
+from tests.factories import make_user
 
 AGENT_PASSWORD = "Agent-Caf-Secret-2026"
 

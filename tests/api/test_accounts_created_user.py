@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from accounts_support import (
+from tests.accounts_support import (
     COMPLETE_FIRST_LOGIN,
     LOGIN,
     ME,
@@ -11,7 +11,7 @@ from accounts_support import (
     credentials_in,
     profile,
 )
-from factories import today
+from tests.factories import today
 
 GROUPS = "query { habilitationGroups { id housingType zones } }"
 CREATE_USER = """mutation($input: CreateUserInput!) {

@@ -4,17 +4,17 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from accounts_support import (
+
+from models import AuditEvent, User
+from resolvers.shared.clock import now
+from tests.accounts_support import (
     LOGIN,
     NEW_PASSWORD,
     UNLOCK,
     activated_organisation,
     body_of,
 )
-from factories import PASSWORD, make_user
-
-from models import AuditEvent, User
-from resolvers.shared.clock import now
+from tests.factories import PASSWORD, make_user
 
 ADMIN_MAIL = "admin@tilleuls.example"
 
@@ -120,7 +120,7 @@ async def test_identifiers_too_long_to_exist_answer_like_unknown_ones(api):
 
 
 async def test_letter_credentials_lock_too(api, settings):
-    from accounts_support import new_organisation
+    from tests.accounts_support import new_organisation
 
     _, letters = await new_organisation(api)
     await _fail(api, letters["identifier"], settings.lockout_threshold)

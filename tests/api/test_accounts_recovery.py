@@ -3,7 +3,8 @@
 import asyncio
 from pathlib import Path
 
-from accounts_support import (
+from models.enums import MailChannel
+from tests.accounts_support import (
     CHANGE_PASSWORD,
     COMPLETE_FIRST_LOGIN,
     LOGIN,
@@ -18,8 +19,6 @@ from accounts_support import (
     outbox,
     profile,
 )
-
-from models.enums import MailChannel
 from tests.conftest import wait_until
 
 ADMIN_MAIL = "admin@tilleuls.example"

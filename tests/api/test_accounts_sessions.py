@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import httpx
-from accounts_support import CHANGE_PASSWORD, LOGIN, LOGOUT, ME, activated_organisation
-from factories import PASSWORD, make_user
 
 from models import Session, User
 from models.enums import UserStatus
 from resolvers.accounts.sessions import token_digest
 from resolvers.shared.clock import now, today
+from tests.accounts_support import CHANGE_PASSWORD, LOGIN, LOGOUT, ME, activated_organisation
+from tests.factories import PASSWORD, make_user
 
 
 async def _session(token: str) -> Session:

@@ -9,10 +9,10 @@ import time
 from dataclasses import replace
 
 import pytest
-from accounts_support import LOGIN, RESET, activated_organisation
-from factories import make_user
 
 from bailleurs.settings import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+from tests.accounts_support import LOGIN, RESET, activated_organisation
+from tests.factories import make_user
 
 TRIES = 50
 

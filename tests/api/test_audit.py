@@ -4,7 +4,8 @@ really see through `tenants`."""
 from __future__ import annotations
 
 import pytest
-from audit_world import build_world, token_of, visible_ids
+
+from tests.api.audit_world import build_world, token_of, visible_ids
 
 POLICIES = """query($org: ID!) { policies(organisationId: $org) {
   organisationName model casbinLines

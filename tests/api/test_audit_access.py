@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from audit_world import build_world, token_of
-from factories import PASSWORD
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -18,6 +16,8 @@ from bailleurs.agency import create_agent
 from models import AuditEvent, CasbinRule
 from schema import build_schema
 from schema.permissions import FirstLoginSession, Public
+from tests.api.audit_world import build_world, token_of
+from tests.factories import PASSWORD
 
 AUDIT_FIELDS = {
     "policies": "query($o: ID!) { policies(organisationId: $o) { model } }",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from audit_world import build_world, set_memberships, token_of, visible_ids
-from factories import PASSWORD, today
 from tortoise.transactions import in_transaction
 
 from models import User
 from policies.vocabulary import group_subject
 from resolvers.audit import chain as audit_log
+from tests.api.audit_world import build_world, set_memberships, token_of, visible_ids
+from tests.factories import PASSWORD, today
 
 USER_ACCESS = """query($user: ID!, $asOf: Date) {
   userAccess(userId: $user, action: READ, asOf: $asOf) {

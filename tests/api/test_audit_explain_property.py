@@ -9,8 +9,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from audit_world import World, build_world, set_memberships
-from factories import PASSWORD, today
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +17,8 @@ from models.enums import UserStatus
 from policies.defaults import group_rules
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, group_subject, org_domain, user_subject
+from tests.api.audit_world import World, build_world, set_memberships
+from tests.factories import PASSWORD, today
 
 EXPLAIN = """query($user: ID!, $tenant: ID!, $action: Action!) {
   explainAccess(userId: $user, tenantId: $tenant, action: $action) {

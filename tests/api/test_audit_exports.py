@@ -6,7 +6,8 @@ import csv
 import io
 
 import pytest
-from audit_world import build_world, token_of, visible_ids
+
+from tests.api.audit_world import build_world, token_of, visible_ids
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from audit_world import build_world
 from tortoise import connections
 
 from models import AuditEvent
+from tests.api.audit_world import build_world
 
 EVENTS = """query($first: Int!, $after: String, $filter: AuditEventFilter) {
   auditEvents(first: $first, after: $after, filter: $filter) {

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from conftest import PG_URL
 
 from bailleurs.demo import DEMO_LOGINS
+from tests.conftest import PG_URL
 from tests.oracle import leaks
 from tests.pg_cluster import ThrowawayCluster, pg_bin
 from tests.servers import ServiceProcess, service_env

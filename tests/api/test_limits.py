@@ -124,7 +124,7 @@ async def api_without_introspection(settings, monkeypatch):
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
-            from conftest import Api
+            from tests.conftest import Api
 
             yield Api(client, app)
 

@@ -10,13 +10,13 @@ import time
 import asyncpg
 import httpx
 import pytest
-from conftest import PG_URL
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from bailleurs.watcher import APPLICATION_NAME, asyncpg_dsn
 from models import HabilitationGroup, User
 from policies.vocabulary import org_domain, user_subject
 from resolvers.habilitations.policy_changes import policy_change
+from tests.conftest import PG_URL
 from tests.servers import ServiceProcess, service_env
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes share PostgreSQL only")
