@@ -1,0 +1,91 @@
+"""Operations and helpers shared by the account tests (tests/accounts/)."""
+
+from __future__ import annotations
+
+import re
+
+from models import Organisation, OutboxMail
+from tests.support.factories import import_organisations, organisation_data
+
+NEW_PASSWORD = "Nouveau-Secret-2026"
+
+COMPLETE_FIRST_LOGIN = """mutation($input: CompleteFirstLoginInput!) {
+  completeFirstLogin(input: $input) { token csrfToken requiredActions }
+}"""
+LOGIN = """mutation($identifier: String!, $password: String!) {
+  login(identifier: $identifier, password: $password) { token csrfToken requiredActions }
+}"""
+ME = "query { me { id identifier email roles organisation { name } } }"
+LOGOUT = "mutation { logout }"
+CHANGE_PASSWORD = """mutation($current: String!, $new: String!) {
+  changePassword(currentPassword: $current, newPassword: $new) { token requiredActions }
+}"""
+RESET = "mutation($email: String!) { requestPasswordReset(email: $email) }"
+LOST = "mutation($number: String!) { requestLostIdentifier(userNumber: $number) }"
+UNLOCK = "mutation($id: ID!) { unlockUser(userId: $id) { id identifier } }"
+REPLACE = """mutation($org: ID!, $user: ID!) {
+  replaceAdministrator(organisationId: $org, userId: $user) { id identifier roles }
+}"""
+
+
+def profile(email: str, password: str = NEW_PASSWORD, **overrides) -> dict:
+    return {
+        "input": {
+            "lastName": "MARTIN",
+            "firstName": "CLAIRE",
+            "email": email,
+            "phone": "0231000000",
+            "newPassword": password,
+            "acceptUsageRules": True,
+            "acceptTerms": True,
+            **overrides,
+        }
+    }
+
+
+async def new_organisation(
+    api,
+    name: str = "LES TILLEULS",
+    *,
+    email: str | None = None,
+    postal: str | None = None,
+    housings: list | None = None,
+) -> tuple[Organisation, dict]:
+    """An imported, not yet activated organisation, and its two letters."""
+    data = organisation_data(name, housings or [("CONVENTIONNE", "14", 2)])
+    if email:
+        data["email"] = email
+    if postal:
+        data["postalAddress"] = postal
+    [letters] = await import_organisations(api, data)
+    return await Organisation.get(user_number=letters["userNumber"]), letters
+
+
+async def activated_organisation(
+    api, name: str = "LES TILLEULS", *, admin_email: str = "admin@tilleuls.example", **kwargs
+) -> tuple[Organisation, str, str]:
+    """(organisation, administrator's identifier, administrator's token)."""
+    organisation, letters = await new_organisation(api, name, **kwargs)
+    login = await api.ok(
+        LOGIN, {"identifier": letters["identifier"], "password": letters["initialPassword"]}
+    )
+    done = await api.ok(COMPLETE_FIRST_LOGIN, profile(admin_email), login["login"]["token"])
+    await organisation.refresh_from_db()
+    return organisation, letters["identifier"], done["completeFirstLogin"]["token"]
+
+
+def credentials_in(body: str) -> tuple[str, str]:
+    """The identifier and password on their own lines, as every credential mail carries them."""
+    body = body.replace("\r\n", "\n")
+    identifier = re.search(r"^Identifiant : (\S+)$", body, re.M)
+    password = re.search(r"^Mot de passe provisoire : (\S+)$", body, re.M)
+    assert identifier and password, body
+    return identifier.group(1), password.group(1)
+
+
+def body_of(message) -> str:
+    return message.get_content()
+
+
+async def outbox(**filters) -> list[OutboxMail]:
+    return await OutboxMail.filter(**filters).order_by("id")
