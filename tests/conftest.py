@@ -31,6 +31,7 @@ os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 
 from bailleurs.app import create_app  # noqa: E402
 from bailleurs.settings import Settings  # noqa: E402
+from tests.accounts.operations import LOGIN  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -231,11 +232,6 @@ class Api:
         data = await self.ok(LOGIN, {"identifier": identifier, "password": password})
         assert data["login"]["requiredActions"] == [], data
         return data["login"]["token"]
-
-
-LOGIN = """mutation Login($identifier: String!, $password: String!) {
-  login(identifier: $identifier, password: $password) { token csrfToken requiredActions }
-}"""
 
 
 @pytest.fixture

@@ -5,14 +5,8 @@ import asyncio
 from models import AuditEvent, Organisation, Session, User
 from policies.enforcers import load_enforcer
 from policies.vocabulary import org_domain
-from tests.support.accounts_support import (
-    COMPLETE_FIRST_LOGIN,
-    LOGIN,
-    ME,
-    NEW_PASSWORD,
-    new_organisation,
-    profile,
-)
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN, ME
+from tests.support.accounts_support import NEW_PASSWORD, new_organisation, profile
 
 ALL_ACTIONS = ["COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
 

@@ -4,7 +4,8 @@ from bailleurs.agency import create_agent
 from models import AuditEvent, Organisation
 from models.enums import UserStatus
 from policies.vocabulary import Role
-from tests.support.accounts_support import ME, REPLACE, activated_organisation
+from tests.accounts.operations import ME, REPLACE
+from tests.support.accounts_support import activated_organisation
 from tests.support.factories import make_user
 
 AGENT_PASSWORD = "Agent-Caf-Secret-2026"

@@ -2,25 +2,12 @@
 
 from datetime import timedelta
 
-from tests.support.accounts_support import (
-    COMPLETE_FIRST_LOGIN,
-    LOGIN,
-    ME,
-    activated_organisation,
-    body_of,
-    credentials_in,
-    profile,
-)
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN, ME
+from tests.declarations.operations import TENANTS
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER, HABILITATION_GROUPS
+from tests.support.accounts_support import activated_organisation, body_of, credentials_in, profile
 from tests.support.factories import today
 
-GROUPS = "query { habilitationGroups { id housingType zones } }"
-CREATE_USER = """mutation($input: CreateUserInput!) {
-  createUser(input: $input) { id identifier status }
-}"""
-TENANTS = "query { tenants(first: 50) { edges { node { housing { type departement } } } } }"
-CLOSE_USER = (
-    "mutation($id: ID!, $date: Date!) { closeUser(userId: $id, closingDate: $date) { status } }"
-)
 LEA = "lea.durand@tilleuls.example"
 
 
@@ -47,7 +34,7 @@ async def test_created_user_goes_from_the_mail_to_the_tenant_list(api, smtp):
     _, _, admin = await activated_organisation(
         api, housings=[("CONVENTIONNE", "14", 2), ("PRIVE", "75", 1)]
     )
-    groups = (await api.ok(GROUPS, token=admin))["habilitationGroups"]
+    groups = (await api.ok(HABILITATION_GROUPS, token=admin))["habilitationGroups"]
     [conv14] = [g for g in groups if g["housingType"] == "CONVENTIONNE"]
     # when: the administrator creates a user in the conventionné group
     created = (await api.ok(CREATE_USER, _new_user(conv14["id"]), admin))["createUser"]
@@ -80,7 +67,7 @@ async def test_created_user_goes_from_the_mail_to_the_tenant_list(api, smtp):
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert await api.login(identifier, "Lea-Secret-2026!")
     # closing her account ends her sessions and her logins
-    closed = await api.ok(CLOSE_USER, {"id": created["id"], "date": today().isoformat()}, admin)
+    closed = await api.ok(CLOSE_USER, {"u": created["id"], "d": today().isoformat()}, admin)
     assert closed["closeUser"]["status"] == "closed"
     assert (await api.error(TENANTS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
     error = await api.error(LOGIN, {"identifier": identifier, "password": "Lea-Secret-2026!"})
@@ -89,7 +76,7 @@ async def test_created_user_goes_from_the_mail_to_the_tenant_list(api, smtp):
 
 async def test_a_user_before_the_opening_date_cannot_log_in_yet(api, smtp):
     _, _, admin = await activated_organisation(api)
-    [group] = (await api.ok(GROUPS, token=admin))["habilitationGroups"]
+    [group] = (await api.ok(HABILITATION_GROUPS, token=admin))["habilitationGroups"]
     tomorrow = (today() + timedelta(days=1)).isoformat()
     await api.ok(CREATE_USER, _new_user(group["id"], openingDate=tomorrow), admin)
     [mail] = await smtp.mailbox.wait_for(1)

@@ -7,13 +7,8 @@ import pytest
 
 from models import AuditEvent, User
 from resolvers.shared.clock import now
-from tests.support.accounts_support import (
-    LOGIN,
-    NEW_PASSWORD,
-    UNLOCK,
-    activated_organisation,
-    body_of,
-)
+from tests.accounts.operations import LOGIN, UNLOCK
+from tests.support.accounts_support import NEW_PASSWORD, activated_organisation, body_of
 from tests.support.factories import PASSWORD, make_user
 
 ADMIN_MAIL = "admin@tilleuls.example"

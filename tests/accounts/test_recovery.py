@@ -4,15 +4,10 @@ import asyncio
 from pathlib import Path
 
 from models.enums import MailChannel
+from tests.accounts.operations import CHANGE_PASSWORD, COMPLETE_FIRST_LOGIN, LOGIN, LOST, ME, RESET
 from tests.conftest import wait_until
 from tests.support.accounts_support import (
-    CHANGE_PASSWORD,
-    COMPLETE_FIRST_LOGIN,
-    LOGIN,
-    LOST,
-    ME,
     NEW_PASSWORD,
-    RESET,
     activated_organisation,
     body_of,
     credentials_in,

@@ -8,13 +8,8 @@ from models import Session, User
 from models.enums import UserStatus
 from resolvers.accounts.sessions import token_digest
 from resolvers.shared.clock import now, today
-from tests.support.accounts_support import (
-    CHANGE_PASSWORD,
-    LOGIN,
-    LOGOUT,
-    ME,
-    activated_organisation,
-)
+from tests.accounts.operations import CHANGE_PASSWORD, LOGIN, LOGOUT, ME
+from tests.support.accounts_support import activated_organisation
 from tests.support.factories import PASSWORD, make_user
 
 

@@ -11,7 +11,8 @@ from dataclasses import replace
 import pytest
 
 from bailleurs.settings import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
-from tests.support.accounts_support import LOGIN, RESET, activated_organisation
+from tests.accounts.operations import LOGIN, RESET
+from tests.support.accounts_support import activated_organisation
 from tests.support.factories import make_user
 
 TRIES = 50

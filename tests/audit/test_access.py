@@ -16,19 +16,26 @@ from bailleurs.agency import create_agent
 from models import AuditEvent, CasbinRule
 from schema import build_schema
 from schema.permissions import FirstLoginSession, Public
+from tests.audit.operations import (
+    EVENTS,
+    EXPLAIN,
+    POLICIES,
+    SIMULATE,
+    USER_ACCESS,
+    VERIFY,
+    WHO,
+)
 from tests.support.factories import PASSWORD
 from tests.support.world import build_world, token_of
 
 AUDIT_FIELDS = {
-    "policies": "query($o: ID!) { policies(organisationId: $o) { model } }",
-    "explainAccess": """query($u: ID!, $t: ID!) {
-        explainAccess(userId: $u, tenantId: $t, action: READ) { allowed } }""",
-    "whoCanAccess": "query($t: ID!) { whoCanAccess(tenantId: $t) { allowed } }",
-    "userAccess": "query($u: ID!) { userAccess(userId: $u) { total } }",
-    "auditEvents": "{ auditEvents(first: 5) { totalCount } }",
-    "verifyAuditChain": "{ verifyAuditChain { ok } }",
-    "simulateHabilitationChange": """query($u: ID!) {
-        simulateHabilitationChange(input: {userId: $u, groupIds: []}) { lost } }""",
+    "policies": POLICIES,
+    "explainAccess": EXPLAIN,
+    "whoCanAccess": WHO,
+    "userAccess": USER_ACCESS,
+    "auditEvents": EVENTS,
+    "verifyAuditChain": VERIFY,
+    "simulateHabilitationChange": SIMULATE,
 }
 SCALARS = {
     "ID": "1",
@@ -48,10 +55,14 @@ async def world(api):
 
 
 def _variables(world) -> dict:
+    agent = str(world.users["agent"].id)
     return {
-        "o": str(world.org.id),
-        "u": str(world.users["agent"].id),
-        "t": str(world.tenants[0].id),
+        "org": str(world.org.id),
+        "user": agent,
+        "tenant": str(world.tenants[0].id),
+        "action": "READ",
+        "first": 5,
+        "input": {"userId": agent, "groupIds": []},
     }
 
 

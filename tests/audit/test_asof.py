@@ -10,17 +10,10 @@ from tortoise.transactions import in_transaction
 from models import User
 from policies.vocabulary import group_subject
 from resolvers.audit import chain as audit_log
+from tests.audit.operations import EVENTS, EXPLAIN, USER_ACCESS, WHO
+from tests.habilitations.operations import CLOSE_USER, SET_USER_GROUPS
 from tests.support.factories import PASSWORD, today
 from tests.support.world import build_world, set_memberships, token_of, visible_ids
-
-USER_ACCESS = """query($user: ID!, $asOf: Date) {
-  userAccess(userId: $user, action: READ, asOf: $asOf) {
-    asOf total byHousing { housingType zone count } } }"""
-WHO = """query($tenant: ID!, $asOf: Date) {
-  whoCanAccess(tenantId: $tenant, asOf: $asOf) { user { identifier } path { label } } }"""
-EXPLAIN = """query($user: ID!, $tenant: ID!, $asOf: Date) {
-  explainAccess(userId: $user, tenantId: $tenant, action: READ, asOf: $asOf) {
-    allowed reason path { label } } }"""
 
 DAY0 = today() - timedelta(days=10)  # import, the agent is created in conventionné 14
 DAY1 = today() - timedelta(days=5)  # the agent moves to privé 14 + conventionné 75
@@ -130,7 +123,7 @@ async def test_who_could_access_a_tenant_on_each_day(api, world):
 
 async def test_explanation_as_of_a_past_day(api, world):
     c14 = _tenant(world, "conventionne", "14")
-    variables = {"user": str(world.users["agent"].id), "tenant": str(c14.id)}
+    variables = {"user": str(world.users["agent"].id), "tenant": str(c14.id), "action": "READ"}
     then = await api.ok(EXPLAIN, {**variables, "asOf": DAY0.isoformat()}, world.auditor_token)
     now = await api.ok(EXPLAIN, {**variables, "asOf": None}, world.auditor_token)
     assert then["explainAccess"]["allowed"] is True
@@ -139,12 +132,6 @@ async def test_explanation_as_of_a_past_day(api, world):
         False,
         "WRONG_HOUSING_TYPE",
     )
-
-
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
-CLOSE_USER = """mutation($u: ID!, $d: Date!) { closeUser(userId: $u, closingDate: $d) { id } }"""
-EVENTS = """query($filter: AuditEventFilter) { auditEvents(first: 10, filter: $filter) {
-  edges { node { action actor { identifier } actorLabel targetId before after delegation } } } }"""
 
 
 async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
@@ -162,10 +149,10 @@ async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
     admin = await token_of(api, world, "admin")
     earlier = today() - timedelta(days=3)
     monkeypatch.setattr(audit_log, "now", lambda: _at(earlier))
-    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": [str(g["c14"].id)]}, admin)
+    await api.ok(SET_USER_GROUPS, {"u": str(agent.id), "g": [str(g["c14"].id)]}, admin)
     monkeypatch.undo()
     # when: today, the agent moves to privé 14
-    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": [str(g["p14"].id)]}, admin)
+    await api.ok(SET_USER_GROUPS, {"u": str(agent.id), "g": [str(g["p14"].id)]}, admin)
 
     # then
     async def total(day):
@@ -180,7 +167,7 @@ async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
     # the trail shows both changes with full states and the administrator's delegation
     data = await api.ok(
         EVENTS,
-        {"filter": {"action": "user_groups_set", "targetId": str(agent.id)}},
+        {"first": 10, "filter": {"action": "user_groups_set", "targetId": str(agent.id)}},
         world.auditor_token,
     )
     last = data["auditEvents"]["edges"][-1]["node"]
@@ -199,6 +186,8 @@ async def test_a_closed_account_drops_out_from_its_closing_day(api):
     )
     assert "A.MIXED" not in {w["user"]["identifier"] for w in data["whoCanAccess"]}
     explained = await api.ok(
-        EXPLAIN, {"user": str(mixed.id), "tenant": str(p14.id), "asOf": None}, world.auditor_token
+        EXPLAIN,
+        {"user": str(mixed.id), "tenant": str(p14.id), "action": "READ", "asOf": None},
+        world.auditor_token,
     )
     assert explained["explainAccess"]["reason"] == "ACCOUNT_CLOSED"

@@ -17,17 +17,14 @@ from models.enums import UserStatus
 from policies.defaults import group_rules
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, group_subject, org_domain, user_subject
+from tests.accounts.operations import LOGIN
+from tests.audit.operations import EXPLAIN
+from tests.declarations.operations import START, TENANT
 from tests.support.factories import PASSWORD, today
 from tests.support.world import World, build_world, set_memberships
 
-EXPLAIN = """query($user: ID!, $tenant: ID!, $action: Action!) {
-  explainAccess(userId: $user, tenantId: $tenant, action: $action) {
-    allowed reason path { kind } } }"""
-TENANT = """query($id: ID!) { tenant(id: $id) { id } }"""
-START = """mutation($id: ID!) { startRentDeclaration(tenantId: $id) { id } }"""
-PROBES = {"READ": TENANT, "DECLARE": START}
-LOGIN = """mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) {
-  token requiredActions } }"""
+# What the user, logged in, does to show the right really works: the document and its id argument.
+PROBES = {"READ": (TENANT, "id"), "DECLARE": (START, "tenantId")}
 
 DATES = {
     "none": {},
@@ -84,11 +81,12 @@ async def _apply(api, world: World, roles, groups, status, dates, pending) -> Us
 
 async def _really_can(api, user: User, tenant_id: int, action: str) -> bool:
     """Log in as the user and try: read the tenant, or open its rent declaration."""
-    body = await api.gql(LOGIN, {"i": user.identifier, "p": PASSWORD})
+    body = await api.gql(LOGIN, {"identifier": user.identifier, "password": PASSWORD})
     login = (body.get("data") or {}).get("login")
     if not login:
         return False
-    result = await api.gql(PROBES[action], {"id": str(tenant_id)}, login["token"])
+    query, id_argument = PROBES[action]
+    result = await api.gql(query, {id_argument: str(tenant_id)}, login["token"])
     if "errors" in result:
         assert result["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "UNAUTHENTICATED")
         return False

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from tests.audit.operations import POLICIES
 from tests.support.world import build_world, token_of, visible_ids
 
 
@@ -29,11 +30,7 @@ def _rows(response) -> list[dict]:
 
 async def test_policies_export_has_every_line_in_force(api, world):
     # given
-    data = await api.ok(
-        "query($o: ID!) { policies(organisationId: $o) { casbinLines } }",
-        {"o": str(world.org.id)},
-        world.auditor_token,
-    )
+    data = await api.ok(POLICIES, {"org": str(world.org.id)}, world.auditor_token)
     # when
     rows = _rows(await _get(api, f"/exports/policies/{world.org.id}.csv", world.auditor_token))
     # then

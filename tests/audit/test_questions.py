@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.audit.operations import EXPLAIN, POLICIES, SIMULATE, USER_ACCESS, WHO
+from tests.declarations.operations import TENANTS
+from tests.habilitations.operations import SET_USER_GROUPS
 from tests.support.world import build_world, token_of, visible_ids
-
-POLICIES = """query($org: ID!) { policies(organisationId: $org) {
-  organisationName model casbinLines
-  rules { subjectKind subject groupId housingType zone action casbin }
-  memberships { user { identifier } subjectKind subject groupId casbin } } }"""
-
-EXPLAIN = """query($user: ID!, $tenant: ID!, $action: Action!, $asOf: Date) {
-  explainAccess(userId: $user, tenantId: $tenant, action: $action, asOf: $asOf) {
-    user { identifier } allowed message reason nearestRule otherGrants casbinRequest
-    path { kind label id casbin } } }"""
-
-WHO = """query($tenant: ID!, $asOf: Date) {
-  whoCanAccess(tenantId: $tenant, action: READ, asOf: $asOf) {
-    user { identifier } allowed path { kind label } } }"""
-
-USER_ACCESS = """query($user: ID!, $asOf: Date) {
-  userAccess(userId: $user, action: READ, asOf: $asOf) {
-    asOf total byHousing { housingType zone count } } }"""
-
-SIMULATE = """query($input: SimulateHabilitationChangeInput!) {
-  simulateHabilitationChange(input: $input) { user { identifier } before after gained lost } }"""
 
 
 @pytest.fixture
@@ -135,9 +117,7 @@ async def test_who_can_access_lists_exactly_the_users_who_see_the_tenant(api, wo
 async def test_user_access_counts_match_the_tenants_list(api, world):
     for key in ("admin", "agent", "mixed", "none"):
         token = await token_of(api, world, key)
-        total = (await api.ok("{ tenants(first: 1) { totalCount } }", token=token))["tenants"][
-            "totalCount"
-        ]
+        total = (await api.ok(TENANTS, {"first": 1}, token))["tenants"]["totalCount"]
         data = (await api.ok(USER_ACCESS, {"user": str(world.users[key].id)}, world.auditor_token))[
             "userAccess"
         ]
@@ -190,9 +170,6 @@ async def test_simulating_a_zone_change_lists_every_member(api, world):
     assert rows["A.CLOSED"]["before"] == rows["A.CLOSED"]["after"] == 0
 
 
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
-
-
 async def test_a_simulation_predicts_what_the_change_really_does(api, world):
     # given
     agent = world.users["agent"]
@@ -204,7 +181,7 @@ async def test_a_simulation_predicts_what_the_change_really_does(api, world):
     [predicted] = data["simulateHabilitationChange"]
     # when: the administrator makes the change
     admin = await token_of(api, world, "admin")
-    await api.ok(SET_GROUPS, {"u": str(agent.id), "g": new_groups}, admin)
+    await api.ok(SET_USER_GROUPS, {"u": str(agent.id), "g": new_groups}, admin)
     # then
     after = await visible_ids(api, await token_of(api, world, "agent"))
     assert (predicted["before"], predicted["after"]) == (len(before), len(after))

@@ -10,14 +10,9 @@ import pytest
 from tortoise import connections
 
 from models import AuditEvent
+from tests.audit.operations import EVENTS, VERIFY
 from tests.support.world import build_world
 
-EVENTS = """query($first: Int!, $after: String, $filter: AuditEventFilter) {
-  auditEvents(first: $first, after: $after, filter: $filter) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id at actorId actorLabel organisationId action targetType targetId
-                   before after delegation prevDigest digest } } } }"""
-VERIFY = "{ verifyAuditChain { ok checked firstBrokenId } }"
 ROOT = Path(__file__).resolve().parents[2]
 
 

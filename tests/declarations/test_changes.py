@@ -5,20 +5,8 @@ from datetime import timedelta
 from models import AuditEvent, Tenant, UnpaidRentReport
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
+from tests.declarations.operations import DECLARE_CHANGE, REPORT_UNPAID
 from tests.support.declaration_ops import demo_login, tenant_id
-
-DECLARE_CHANGE = """mutation($input: DeclareChangeInput!) {
-  declareChange(input: $input) {
-    id kind eventDate reason coTenantCount comment late notices declaredAt tenant { lastName }
-  }
-}"""
-
-REPORT_UNPAID = """mutation($input: ReportUnpaidRentInput!) {
-  reportUnpaidRent(input: $input) {
-    id amountOwedCents months unpaidSince thresholdCents constituted constitutedOn
-    reportDeadline late message tenant { lastName }
-  }
-}"""
 
 
 def days_ago(n: int) -> str:

@@ -2,16 +2,8 @@
 
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
+from tests.declarations.operations import PAYMENTS
 from tests.support.declaration_ops import demo_login, tenant_id
-
-PAYMENTS = """query($first: Int!, $after: String, $filter: PaymentFilter) {
-  payments(first: $first, after: $after, filter: $filter) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { node { id month monthLabel paidOn amountCents amount
-                   tenant { lastName declarationState } } }
-  }
-}"""
 
 
 async def all_pages(api, token, filter_: dict | None = None, first: int = 7) -> list[dict]:

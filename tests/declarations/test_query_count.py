@@ -7,6 +7,7 @@ import logging
 
 from models import Organisation
 from policies.vocabulary import Role
+from tests.declarations.operations import TENANTS
 from tests.support.factories import (
     PASSWORD,
     group,
@@ -14,11 +15,6 @@ from tests.support.factories import (
     make_user,
     organisation_data,
 )
-
-PAGE = """query($first: Int!) { tenants(first: $first) {
-  totalCount pageInfo { hasNextPage endCursor }
-  edges { cursor node { id allocataireNumber lastName firstName declarationState
-                        housing { postalCode commune departement type } } } } }"""
 
 
 class SqlCounter(logging.Handler):
@@ -39,7 +35,7 @@ async def _count(api, token: str, first: int) -> tuple[int, int]:
     logger.addHandler(counter)
     logger.setLevel(logging.DEBUG)
     try:
-        data = await api.ok(PAGE, {"first": first}, token)
+        data = await api.ok(TENANTS, {"first": first}, token)
     finally:
         logger.removeHandler(counter)
         logger.setLevel(level)

@@ -12,8 +12,9 @@ from bailleurs.demo import DEMO_LOGINS
 from models import RentDeclaration
 from resolvers.accounts.sessions import COOKIE_NAME
 from resolvers.shared import french
-from tests.conftest import LOGIN
-from tests.support.declaration_ops import VALIDATE, demo_login, filled, started
+from tests.accounts.operations import LOGIN
+from tests.declarations.operations import VALIDATE
+from tests.support.declaration_ops import demo_login, filled, started
 
 STEPS = [
     {"stillManager": True},

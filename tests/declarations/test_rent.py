@@ -4,17 +4,8 @@ import asyncio
 
 from models import AuditEvent, RentDeclaration
 from models.enums import DeclarationState
-from tests.support.declaration_ops import (
-    CAMPAIGN,
-    GET,
-    SAVE,
-    START,
-    VALIDATE,
-    demo_login,
-    filled,
-    started,
-    tenant_id,
-)
+from tests.declarations.operations import CAMPAIGN, GET, SAVE, START, TENANTS, VALIDATE
+from tests.support.declaration_ops import demo_login, filled, started, tenant_id
 
 
 async def test_the_guides_scenario_brisson_is_declared_and_the_counter_drops(api):
@@ -139,14 +130,12 @@ async def test_rent_declaration_is_readable_by_id(api):
 async def test_a_draft_still_counts_as_remaining(api):
     token = await demo_login(api)
     await filled(api, token, "COUTURE")
-    data = await api.ok(
-        """{ rentCampaign { message }
-             tenants(first: 10, filter: {declarationState: BROUILLON}) {
-               edges { node { lastName declarationState } } } }""",
-        token=token,
+    campaign = await api.ok(CAMPAIGN, token=token)
+    drafts = await api.ok(
+        TENANTS, {"first": 10, "filter": {"declarationState": "BROUILLON"}}, token
     )
-    assert data["rentCampaign"]["message"] == "il reste 4 loyers à saisir sur 6"
-    assert [e["node"]["lastName"] for e in data["tenants"]["edges"]] == ["COUTURE"]
+    assert campaign["rentCampaign"]["message"] == "il reste 4 loyers à saisir sur 6"
+    assert [e["node"]["lastName"] for e in drafts["tenants"]["edges"]] == ["COUTURE"]
 
 
 async def test_concurrent_starts_open_one_declaration(api):

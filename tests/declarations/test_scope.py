@@ -12,8 +12,8 @@ from models import (
 )
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, org_domain, user_subject
-from tests.declarations.test_changes import DECLARE_CHANGE, REPORT_UNPAID
-from tests.support.declaration_ops import GET, SAVE, START, VALIDATE, demo_login, started, tenant_id
+from tests.declarations.operations import DECLARE_CHANGE, GET, REPORT_UNPAID, SAVE, START, VALIDATE
+from tests.support.declaration_ops import demo_login, started, tenant_id
 from tests.support.factories import PASSWORD, make_user
 
 UNPAID = {

@@ -1,7 +1,8 @@
 """Every branch of the wizard: what each answer asks next, and what it makes inconsistent."""
 
 from models import AuditEvent
-from tests.support.declaration_ops import SAVE, VALIDATE, demo_login, filled, started
+from tests.declarations.operations import SAVE, VALIDATE
+from tests.support.declaration_ops import demo_login, filled, started
 
 
 async def save(api, token, declaration, answers: dict) -> dict:

@@ -6,7 +6,16 @@ import pytest
 
 from models import Organisation
 from policies.vocabulary import Role
-from tests.conftest import LOGIN
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN
+from tests.declarations.operations import CAMPAIGN, TENANT, TENANTS
+from tests.habilitations.operations import (
+    CLOSE_USER,
+    CREATE_USER,
+    HABILITATION_GROUPS,
+    SET_HABILITATION_MANAGER,
+    SET_USER_GROUPS,
+    USERS,
+)
 from tests.support.factories import (
     PASSWORD,
     group,
@@ -15,25 +24,6 @@ from tests.support.factories import (
     organisation_data,
     tenants_of,
 )
-
-TENANT_IDS = "query { tenants(first: 100) { totalCount edges { node { id } } } }"
-TENANT = "query($id: ID!) { tenant(id: $id) { id allocataireNumber } }"
-CREATE_USER = """mutation($input: CreateUserInput!) {
-  createUser(input: $input) { id identifier status groups { id name } roles }
-}"""
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
-  setUserGroups(userId: $u, groupIds: $g) { id groups { id } }
-}"""
-SET_MANAGER = """mutation($u: ID!, $on: Boolean!) {
-  setHabilitationManager(userId: $u, enabled: $on) { id roles }
-}"""
-CLOSE_USER = """mutation($u: ID!, $d: Date!) {
-  closeUser(userId: $u, closingDate: $d) { id status closingDate }
-}"""
-USERS = """query {
-  users(first: 50) { totalCount edges { node { identifier roles groups { name } } } }
-}"""
-GROUPS = "query { habilitationGroups { id name housingType zones } }"
 
 
 @pytest.fixture
@@ -80,7 +70,7 @@ async def world(api):
 
 async def test_each_user_lists_exactly_the_tenants_of_their_habilitations(api, world):
     for name, token in world["tokens"].items():
-        data = await api.ok(TENANT_IDS, token=token)
+        data = await api.ok(TENANTS, token=token)
         seen = {int(e["node"]["id"]) for e in data["tenants"]["edges"]}
         assert seen == world["expected"][name], name
         assert data["tenants"]["totalCount"] == len(world["expected"][name])
@@ -101,7 +91,7 @@ async def test_each_tenant_alone_is_found_only_within_scope(api, world):
 
 
 async def test_rent_campaign_counts_only_visible_tenants(api, world):
-    data = await api.ok("query { rentCampaign { total remaining } }", token=world["tokens"]["u1"])
+    data = await api.ok(CAMPAIGN, token=world["tokens"]["u1"])
     assert data["rentCampaign"]["total"] == len(world["expected"]["u1"])
 
 
@@ -120,20 +110,17 @@ async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, wo
     assert f"Identifiant : {created['identifier']}" in lines
     password = next(line for line in lines if line.startswith("Mot de passe provisoire : "))
     password = password.removeprefix("Mot de passe provisoire : ")
-    login = await api.ok("""mutation($i: String!, $p: String!) {
-        login(identifier: $i, password: $p) { token requiredActions } }""",
-                         {"i": created["identifier"], "p": password})
+    login = await api.ok(LOGIN, {"identifier": created["identifier"], "password": password})
     assert login["login"]["requiredActions"] == [
         "COMPLETE_PROFILE", "SET_PASSWORD", "ACCEPT_USAGE_RULES", "ACCEPT_TERMS"]
     restricted = login["login"]["token"]
-    error = await api.error(TENANT_IDS, token=restricted)
+    error = await api.error(TENANTS, token=restricted)
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
-    done = await api.ok("""mutation($in: CompleteFirstLoginInput!) {
-        completeFirstLogin(input: $in) { token requiredActions } }""",
-                        {"in": {"lastName": "NOUVEAU", "firstName": "Léa",
+    done = await api.ok(COMPLETE_FIRST_LOGIN,
+                        {"input": {"lastName": "NOUVEAU", "firstName": "Léa",
         "email": "lea@example.test", "newPassword": "Un-Nouveau-Secret-9", "acceptUsageRules": True,
         "acceptTerms": True}}, restricted)
-    seen = await api.ok(TENANT_IDS, token=done["completeFirstLogin"]["token"])
+    seen = await api.ok(TENANTS, token=done["completeFirstLogin"]["token"])
     assert {int(e["node"]["id"]) for e in seen["tenants"]["edges"]} == world["expected"]["resp"]
 
 
@@ -161,27 +148,28 @@ async def test_create_user_measures_what_it_would_store(api, world):
 async def test_nobody_grants_a_group_of_another_organisation(api, world):
     beta_group = await group(world["beta"], "conventionne", "14")
     u3 = str(world["users"]["u3"].id)
-    error = await api.error(SET_GROUPS, {"u": u3, "g": [str(beta_group.id)]},
+    error = await api.error(SET_USER_GROUPS, {"u": u3, "g": [str(beta_group.id)]},
                             world["tokens"]["admin"])
     assert error["extensions"]["code"] == "NOT_FOUND"
-    error = await api.error(SET_GROUPS, {"u": u3, "g": []}, world["tokens"]["adminB"])
+    error = await api.error(SET_USER_GROUPS, {"u": u3, "g": []}, world["tokens"]["adminB"])
     assert error["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_granting_a_group_opens_its_tenants_at_once(api, world):
     priv14, u3 = world["groups"]["priv14"], str(world["users"]["u3"].id)
-    await api.ok(SET_GROUPS, {"u": u3, "g": [str(priv14.id)]}, world["tokens"]["resp"])
-    data = await api.ok(TENANT_IDS, token=world["tokens"]["u3"])
+    await api.ok(SET_USER_GROUPS, {"u": u3, "g": [str(priv14.id)]}, world["tokens"]["resp"])
+    data = await api.ok(TENANTS, token=world["tokens"]["u3"])
     assert {int(e["node"]["id"]) for e in data["tenants"]["edges"]} == world["expected"]["u2"]
-    await api.ok(SET_GROUPS, {"u": u3, "g": []}, world["tokens"]["admin"])
-    assert (await api.ok(TENANT_IDS, token=world["tokens"]["u3"]))["tenants"]["totalCount"] == 0
+    await api.ok(SET_USER_GROUPS, {"u": u3, "g": []}, world["tokens"]["admin"])
+    assert (await api.ok(TENANTS, token=world["tokens"]["u3"]))["tenants"]["totalCount"] == 0
 
 
 async def test_only_the_administrator_names_responsables(api, world):
     u2 = str(world["users"]["u2"].id)
-    error = await api.error(SET_MANAGER, {"u": u2, "on": True}, world["tokens"]["resp"])
+    error = await api.error(SET_HABILITATION_MANAGER, {"u": u2, "on": True},
+                            world["tokens"]["resp"])
     assert error["extensions"]["code"] == "FORBIDDEN"
-    data = await api.ok(SET_MANAGER, {"u": u2, "on": True}, world["tokens"]["admin"])
+    data = await api.ok(SET_HABILITATION_MANAGER, {"u": u2, "on": True}, world["tokens"]["admin"])
     assert data["setHabilitationManager"]["roles"] == ["responsable_habilitation"]
     users = await api.ok(USERS, token=await api.login("A.U2", PASSWORD))
     assert users["users"]["totalCount"] == 5
@@ -191,7 +179,7 @@ async def test_a_responsable_touches_neither_the_administrator_nor_another_respo
     resp = world["tokens"]["resp"]
     for target in ("admin", "resp"):
         user_id = str(world["users"][target].id)
-        error = await api.error(SET_GROUPS, {"u": user_id, "g": []}, resp)
+        error = await api.error(SET_USER_GROUPS, {"u": user_id, "g": []}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
         error = await api.error(CLOSE_USER, {"u": user_id, "d": "2026-01-01"}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
@@ -199,8 +187,8 @@ async def test_a_responsable_touches_neither_the_administrator_nor_another_respo
 
 async def test_ordinary_users_cannot_administer(api, world):
     u2 = str(world["users"]["u2"].id)
-    for operation, variables in ((USERS, {}), (SET_GROUPS, {"u": u2, "g": []}),
-                                 (SET_MANAGER, {"u": u2, "on": True})):
+    for operation, variables in ((USERS, {}), (SET_USER_GROUPS, {"u": u2, "g": []}),
+                                 (SET_HABILITATION_MANAGER, {"u": u2, "on": True})):
         error = await api.error(operation, variables, world["tokens"]["u1"])
         assert error["extensions"]["code"] == "FORBIDDEN"
 
@@ -210,7 +198,7 @@ async def test_closing_a_user_ends_their_sessions(api, world):
     data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": "2020-01-01"},
                         world["tokens"]["admin"])
     assert data["closeUser"]["status"] == "closed"
-    assert (await api.error(TENANT_IDS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await api.error(TENANTS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
     error = await api.error(LOGIN, {"identifier": "A.U1", "password": PASSWORD})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -222,7 +210,7 @@ async def test_the_administrator_cannot_be_closed_by_anyone_of_the_organisation(
 
 
 async def test_groups_are_those_of_the_callers_organisation(api, world):
-    data = await api.ok(GROUPS, token=world["tokens"]["u3"])
+    data = await api.ok(HABILITATION_GROUPS, token=world["tokens"]["u3"])
     assert [(g["housingType"], g["zones"]) for g in data["habilitationGroups"]] == [
         ("CONVENTIONNE", ["14"]), ("CONVENTIONNE", ["2A"]), ("PRIVE", ["14"]), ("PRIVE", ["971"])]
 
@@ -231,7 +219,7 @@ async def test_every_change_is_audited_with_before_and_after(api, world):
     from models import AuditEvent
 
     priv14 = world["groups"]["priv14"]
-    await api.ok(SET_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]},
+    await api.ok(SET_USER_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]},
                  world["tokens"]["resp"])
     event = await AuditEvent.filter(action="user_groups_set").order_by("-id").first()
     assert event.before["groups"] == [] and event.after["groups"] == [priv14.id]

@@ -20,13 +20,12 @@ from policies.guard import Guard
 from policies.principal import Principal
 from policies.vocabulary import ANY, Act, org_domain, user_subject
 from resolvers.accounts.sessions import open_session
+from tests.declarations.operations import TENANT, TENANTS
 from tests.support.factories import import_organisations, make_user, organisation_data, tenants_of
 
 EXAMPLES = int(os.environ.get("SCOPE_EXAMPLES", "500"))
 ZONES = ["14", "2A", "971", "75"]
 TYPES = ["conventionne", "prive"]
-LIST = "query { tenants(first: 100) { totalCount edges { node { id } } } }"
-ONE = "query($id: ID!) { tenant(id: $id) { id } }"
 
 group_def = st.tuples(
     st.sampled_from([*TYPES, ANY]),
@@ -94,13 +93,13 @@ async def _check(api, users, orgs, tenants, tokens, world) -> None:
                 }
                 can = {t.id for t in tenants if await guard.can(act, *_place(t))}
                 assert can == expected, (user.identifier, act, world)
-            body = await api.ok(LIST, token=tokens[user.id])
+            body = await api.ok(TENANTS, token=tokens[user.id])
             listed = {int(e["node"]["id"]) for e in body["tenants"]["edges"]}
             readable = {t.id for t in tenants
                         if await Guard(principal, api.services.scopes).can(Act.READ, *_place(t))}
             assert listed == readable and body["tenants"]["totalCount"] == len(readable)
             probe = tenants[world["probe"] % len(tenants)]
-            single = await api.gql(ONE, {"id": str(probe.id)}, tokens[user.id])
+            single = await api.gql(TENANT, {"id": str(probe.id)}, tokens[user.id])
             found = "errors" not in single
             assert found == (probe.id in readable)
             if not found:

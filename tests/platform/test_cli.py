@@ -3,7 +3,8 @@
 import httpx
 
 from bailleurs.demo import DEMO_LOGINS
-from tests.conftest import LOGIN, free_port
+from tests.accounts.operations import LOGIN
+from tests.conftest import free_port
 from tests.support.processes import Server, run_cli
 
 AGENT_PASSWORD = "Agent-Caf-Tres-Long-2026!"

@@ -16,7 +16,8 @@ import pytest
 from models import AuditEvent, HabilitationGroup, Organisation, RentDeclaration, User
 from models.enums import DeclarationState
 from policies.vocabulary import Role
-from tests.support.declaration_ops import SAVE, START, VALIDATE
+from tests.declarations.operations import SAVE, START, VALIDATE
+from tests.habilitations.operations import CREATE_USER, SET_USER_GROUPS
 from tests.support.demo_world import token_for
 from tests.support.factories import import_organisations, make_user, organisation_data
 from tests.support.integrity import trail_problems
@@ -28,8 +29,6 @@ PER_ROUND = 10
 MEMBERS = 4
 ANSWERS = [{"stillManager": True}, {"tenantStillPresent": True}, {"colocation": False},
            {"rentCents": 40000, "chargesCents": 4500}]
-SET_GROUPS = "mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"
-CREATE_USER = "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }"
 
 
 async def prepare(api) -> tuple[str, list[str], list[str], str]:
@@ -59,7 +58,7 @@ async def _tenant_ids(org: Organisation) -> list[str]:
 
 def operations(drafts: list[str], members: list[str], group: str, round_: int) -> list[tuple]:
     ops = [(VALIDATE, {"id": d}) for d in drafts]
-    ops += [(SET_GROUPS, {"u": m, "g": [group] if (i + round_) % 2 else []})
+    ops += [(SET_USER_GROUPS, {"u": m, "g": [group] if (i + round_) % 2 else []})
             for i in range(3) for m in members]
     ops += [(CREATE_USER, {"input": {"lastName": f"CRASH{round_}{i}", "firstName": "Test",
                                      "email": f"crash{round_}-{i}@example.test",

@@ -13,6 +13,7 @@ import pytest
 
 from bailleurs.demo import DEMO_LOGINS
 from tests.conftest import PG_URL
+from tests.declarations.operations import TENANTS
 from tests.support.oracle import leaks
 from tests.support.pg_cluster import ThrowawayCluster, pg_bin
 from tests.support.servers import ServiceProcess, service_env
@@ -24,7 +25,6 @@ pytestmark = [
 CLIENTS = 16
 HANG_BOUND_SECONDS = 10.0  # connect timeout 2 s + command timeout 5 s + slack
 RECOVERY_BOUND_SECONDS = 10.0
-TENANTS = "{ tenants(first: 20) { totalCount edges { node { id lastName } } } }"
 
 
 @dataclass

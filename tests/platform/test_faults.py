@@ -8,14 +8,10 @@ import asyncio
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from models import HabilitationGroup, OutboxMail, User
 from resolvers.shared.outbox import queue_mail, wake_sender
+from tests.accounts.operations import RESET
 from tests.conftest import wait_until
+from tests.habilitations.operations import CREATE_USER, SET_USER_GROUPS
 from tests.support.integrity import trail_problems
-
-CREATE_USER = """mutation($input: CreateUserInput!) {
-  createUser(input: $input) { id identifier }
-}"""
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
-RESET = """mutation($email: String!) { requestPasswordReset(email: $email) }"""
 
 
 def new_user(n: int, group_ids: list[str] = ()) -> dict:
@@ -85,7 +81,7 @@ async def test_concurrent_changes_to_one_user_leave_the_trail_matching_the_data(
     sets = [[groups[i % len(groups)]] for i in range(12)] + [[]]
     # when
     answers = await asyncio.gather(*(
-        api.gql(SET_GROUPS, {"u": str(agent.id), "g": g}, admin) for g in sets))
+        api.gql(SET_USER_GROUPS, {"u": str(agent.id), "g": g}, admin) for g in sets))
     # then
     assert all("errors" not in a for a in answers), answers
     assert await trail_problems() == []

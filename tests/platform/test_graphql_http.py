@@ -7,7 +7,7 @@ from tortoise import Tortoise
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from models import AuditEvent
-from tests.conftest import LOGIN
+from tests.accounts.operations import LOGIN
 
 GR = "application/graphql-response+json"
 JSON = "application/json"

@@ -6,7 +6,7 @@ import pytest
 
 from bailleurs.importer import ImportError_, parse
 from models import CasbinRule, HabilitationGroup, Housing, Organisation, Payment, Tenant
-from tests.conftest import LOGIN
+from tests.accounts.operations import LOGIN
 from tests.support.factories import import_organisations, organisation_data
 from tests.support.processes import json_lines, run_cli
 

@@ -5,7 +5,7 @@ import logging
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from bailleurs.logs import JsonFormatter
-from tests.conftest import LOGIN
+from tests.accounts.operations import LOGIN, ME
 
 
 async def test_login_leaves_no_secret_in_the_logs(api, caplog):
@@ -17,7 +17,7 @@ async def test_login_leaves_no_secret_in_the_logs(api, caplog):
     await api.error(LOGIN, {"identifier": "OLIVIERS.ADMIN", "password": password + "x"})
     data = await api.ok(LOGIN, {"identifier": "OLIVIERS.ADMIN", "password": password})
     token, csrf = data["login"]["token"], data["login"]["csrfToken"]
-    await api.ok("{ me { identifier } }", token=token)
+    await api.ok(ME, token=token)
     # then
     formatter = JsonFormatter()
     lines = [formatter.format(record) for record in caplog.records]

@@ -17,15 +17,13 @@ from models import HabilitationGroup, User
 from policies.vocabulary import org_domain, user_subject
 from resolvers.habilitations.policy_changes import policy_change
 from tests.conftest import PG_URL
+from tests.declarations.operations import TENANTS
+from tests.habilitations.operations import SET_USER_GROUPS
 from tests.support.servers import ServiceProcess, service_env
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes share PostgreSQL only")
 
 BOUND_SECONDS = 1.0
-TENANTS = "query { tenants(first: 50) { totalCount } }"
-SET_USER_GROUPS = """mutation($userId: ID!, $groupIds: [ID!]!) {
-  setUserGroups(userId: $userId, groupIds: $groupIds) { id }
-}"""
 
 
 @pytest.fixture
@@ -101,7 +99,7 @@ async def test_set_user_groups_on_a_is_enforced_by_b_within_a_second(api, demo_p
         token = await b.login(client, "OLIVIERS.AGENT", DEMO_LOGINS["OLIVIERS.AGENT"])
         agent, _ = await agent_and_group()
         assert await visible_count(b, client, token) == 4
-        body = await a.gql(client, SET_USER_GROUPS, {"userId": str(agent.id), "groupIds": []},
+        body = await a.gql(client, SET_USER_GROUPS, {"u": str(agent.id), "g": []},
                            admin)
         if any("setUserGroups" in e["message"] for e in body.get("errors", [])):
             pytest.skip("setUserGroups is not in the schema yet")

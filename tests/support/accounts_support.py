@@ -1,31 +1,15 @@
-"""Operations and helpers shared by the account tests (tests/accounts/)."""
+"""Helpers shared by the account tests (tests/accounts/); their GraphQL documents are in
+tests/accounts/operations.py."""
 
 from __future__ import annotations
 
 import re
 
 from models import Organisation, OutboxMail
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN
 from tests.support.factories import import_organisations, organisation_data
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
-
-COMPLETE_FIRST_LOGIN = """mutation($input: CompleteFirstLoginInput!) {
-  completeFirstLogin(input: $input) { token csrfToken requiredActions }
-}"""
-LOGIN = """mutation($identifier: String!, $password: String!) {
-  login(identifier: $identifier, password: $password) { token csrfToken requiredActions }
-}"""
-ME = "query { me { id identifier email roles organisation { name } } }"
-LOGOUT = "mutation { logout }"
-CHANGE_PASSWORD = """mutation($current: String!, $new: String!) {
-  changePassword(currentPassword: $current, newPassword: $new) { token requiredActions }
-}"""
-RESET = "mutation($email: String!) { requestPasswordReset(email: $email) }"
-LOST = "mutation($number: String!) { requestLostIdentifier(userNumber: $number) }"
-UNLOCK = "mutation($id: ID!) { unlockUser(userId: $id) { id identifier } }"
-REPLACE = """mutation($org: ID!, $user: ID!) {
-  replaceAdministrator(organisationId: $org, userId: $user) { id identifier roles }
-}"""
 
 
 def profile(email: str, password: str = NEW_PASSWORD, **overrides) -> dict:

@@ -1,35 +1,11 @@
-"""GraphQL operations and small helpers shared by the declarations tests."""
+"""Small helpers shared by the declarations tests; their GraphQL documents are in
+tests/declarations/operations.py."""
 
 from __future__ import annotations
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from models import Tenant
-
-DECLARATION_FIELDS = """
-  id state year reference transmittedAt receiptUrl
-  tenant { id lastName declarationState }
-  lastKnown { tenantName allocataireNumber lastRentMonth lastRentCents lastRent occupiedSince
-              colocation address }
-  summary { month lines complete notices amountNeedsConfirmation
-            problems { field message }
-            sections { number title answers { field label value } } }
-"""
-
-START = f"""mutation($tenantId: ID!, $year: Int) {{
-  startRentDeclaration(tenantId: $tenantId, year: $year) {{ {DECLARATION_FIELDS} }}
-}}"""
-
-SAVE = f"""mutation($id: ID!, $input: RentDeclarationInput!) {{
-  saveRentDeclaration(id: $id, input: $input) {{ {DECLARATION_FIELDS} }}
-}}"""
-
-VALIDATE = f"""mutation($id: ID!, $confirm: Boolean! = false) {{
-  validateRentDeclaration(id: $id, confirmAmount: $confirm) {{ {DECLARATION_FIELDS} }}
-}}"""
-
-GET = f"""query($id: ID!) {{ rentDeclaration(id: $id) {{ {DECLARATION_FIELDS} }} }}"""
-
-CAMPAIGN = "{ rentCampaign { total remaining transmitted message } }"
+from tests.declarations.operations import SAVE, START
 
 # The guide's complete answer for BRISSON: still manager, tenant present, no colocation.
 BRISSON_ANSWERS = [

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import LOGIN, free_port
+from tests.accounts.operations import LOGIN
+from tests.conftest import free_port
 from tests.support.processes import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ from models import HabilitationGroup, Organisation, Tenant, User
 from models.enums import UserStatus
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, org_domain, user_subject
+from tests.declarations.operations import TENANTS
 from tests.support.factories import (
     PASSWORD,
     group,
@@ -17,8 +18,6 @@ from tests.support.factories import (
     organisation_data,
     tenants_of,
 )
-
-TENANTS = """query($first: Int!) { tenants(first: $first) { totalCount edges { node { id } } } }"""
 
 
 @dataclass
