@@ -32,6 +32,8 @@ os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 from bailleurs.app import create_app  # noqa: E402
 from bailleurs.settings import Settings  # noqa: E402
 from tests.accounts.operations import LOGIN  # noqa: E402
+from tests.support.demo_world import DemoWorld, prepare_world  # noqa: E402
+from tests.support.world import World, build_world  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -241,3 +243,17 @@ async def api(settings) -> AsyncIterator[Api]:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
             yield Api(client, app)
+
+
+@pytest.fixture
+async def world(api) -> World:
+    """Two imported organisations, A with four groups and users for every kind of grant and
+    refusal, B with its administrator, and an auditor (tests/support/world.py)."""
+    return await build_world(api)
+
+
+@pytest.fixture
+async def demo_world(api) -> DemoWorld:
+    """The demo data plus users, groups and a declaration in both of its organisations, for the
+    hardening tests that walk the whole schema (tests/support/demo_world.py)."""
+    return await prepare_world(api)

@@ -26,7 +26,7 @@ from tests.audit.operations import (
     WHO,
 )
 from tests.support.factories import PASSWORD
-from tests.support.world import build_world, token_of
+from tests.support.world import token_of
 
 AUDIT_FIELDS = {
     "policies": POLICIES,
@@ -47,11 +47,6 @@ SCALARS = {
     "DateTime": "2026-01-01T00:00:00+00:00",
     "JSON": {},
 }
-
-
-@pytest.fixture
-async def world(api):
-    return await build_world(api)
 
 
 def _variables(world) -> dict:

@@ -48,7 +48,8 @@ async def _change(api, monkeypatch, day, action, user: User, groups: list, **sta
 
 
 @pytest.fixture
-async def world(api, monkeypatch):
+async def history(api, monkeypatch):
+    """The shared world imported on day 0; the agent moved and A.MIXED closed on day 1."""
     monkeypatch.setattr(audit_log, "now", lambda: _at(DAY0))
     world = await build_world(api)
     monkeypatch.undo()
@@ -87,12 +88,12 @@ def _tenant(world, kind: str, dept: str):
     )
 
 
-async def test_user_access_before_and_after_a_group_change(api, world):
-    agent = str(world.users["agent"].id)
+async def test_user_access_before_and_after_a_group_change(api, history):
+    agent = str(history.users["agent"].id)
 
     async def counts(day):
         data = await api.ok(
-            USER_ACCESS, {"user": agent, "asOf": day and day.isoformat()}, world.auditor_token
+            USER_ACCESS, {"user": agent, "asOf": day and day.isoformat()}, history.auditor_token
         )
         return {(c["housingType"], c["zone"]): c["count"] for c in data["userAccess"]["byHousing"]}
 
@@ -104,12 +105,12 @@ async def test_user_access_before_and_after_a_group_change(api, world):
     assert await counts(None) == after == await counts(today())
 
 
-async def test_who_could_access_a_tenant_on_each_day(api, world):
-    c14, p14 = _tenant(world, "conventionne", "14"), _tenant(world, "prive", "14")
+async def test_who_could_access_a_tenant_on_each_day(api, history):
+    c14, p14 = _tenant(history, "conventionne", "14"), _tenant(history, "prive", "14")
 
     async def who(tenant, day):
         data = await api.ok(
-            WHO, {"tenant": str(tenant.id), "asOf": day.isoformat()}, world.auditor_token
+            WHO, {"tenant": str(tenant.id), "asOf": day.isoformat()}, history.auditor_token
         )
         return {w["user"]["identifier"] for w in data["whoCanAccess"]}
 
@@ -121,13 +122,13 @@ async def test_who_could_access_a_tenant_on_each_day(api, world):
     assert await who(p14, DAY1) == {"A.AGENT"}
 
 
-async def test_explanation_as_of_a_past_day(api, world):
-    c14 = _tenant(world, "conventionne", "14")
-    variables = {"user": str(world.users["agent"].id), "tenant": str(c14.id), "action": "READ"}
-    then = await api.ok(EXPLAIN, {**variables, "asOf": DAY0.isoformat()}, world.auditor_token)
-    now = await api.ok(EXPLAIN, {**variables, "asOf": None}, world.auditor_token)
+async def test_explanation_as_of_a_past_day(api, history):
+    c14 = _tenant(history, "conventionne", "14")
+    variables = {"user": str(history.users["agent"].id), "tenant": str(c14.id), "action": "READ"}
+    then = await api.ok(EXPLAIN, {**variables, "asOf": DAY0.isoformat()}, history.auditor_token)
+    now = await api.ok(EXPLAIN, {**variables, "asOf": None}, history.auditor_token)
     assert then["explainAccess"]["allowed"] is True
-    assert world.groups["c14"].name in then["explainAccess"]["path"][1]["label"]
+    assert history.groups["c14"].name in then["explainAccess"]["path"][1]["label"]
     assert (now["explainAccess"]["allowed"], now["explainAccess"]["reason"]) == (
         False,
         "WRONG_HOUSING_TYPE",
@@ -175,8 +176,7 @@ async def test_as_of_answers_follow_the_admin_mutations(api, monkeypatch):
     assert last["actorLabel"] == last["actor"]["identifier"] == "A.ADMIN" and last["delegation"]
 
 
-async def test_a_closed_account_drops_out_from_its_closing_day(api):
-    world = await build_world(api)
+async def test_a_closed_account_drops_out_from_its_closing_day(api, world):
     admin = await token_of(api, world, "admin")
     mixed = world.users["mixed"]
     p14 = _tenant(world, "prive", "14")

@@ -21,7 +21,7 @@ from tests.accounts.operations import LOGIN
 from tests.audit.operations import EXPLAIN
 from tests.declarations.operations import START, TENANT
 from tests.support.factories import PASSWORD, today
-from tests.support.world import World, build_world, set_memberships
+from tests.support.world import World, set_memberships
 
 # What the user, logged in, does to show the right really works: the document and its id argument.
 PROBES = {"READ": (TENANT, "id"), "DECLARE": (START, "tenantId")}
@@ -33,7 +33,6 @@ DATES = {
     "closes_today": {"closing_date": 0},
     "opened_yesterday": {"opening_date": -1},
 }
-_worlds: dict[int, World] = {}
 
 
 @pytest.fixture(name="settings")
@@ -42,20 +41,17 @@ def _lifted_throttle(settings):
     return replace(settings, ip_attempts_per_minute=1_000_000)
 
 
-async def _world(api) -> World:
-    # Hypothesis runs every example in one test call: prepare the organisation once per app.
-    key = id(api)
-    if key not in _worlds:
-        _worlds.clear()
-        world = await build_world(api)
-        world.groups["custom"] = await HabilitationGroup.create(
-            organisation=world.org,
-            name="Groupe sur mesure",
-            housing_type="conventionne",
-            zones=["14"],
-        )
-        _worlds[key] = world
-    return _worlds[key]
+@pytest.fixture
+async def world_with_custom_group(world) -> World:
+    """The shared world plus a made-to-measure group that each example redefines. Hypothesis
+    runs every example in one test call: they all share this one organisation."""
+    world.groups["custom"] = await HabilitationGroup.create(
+        organisation=world.org,
+        name="Groupe sur mesure",
+        housing_type="conventionne",
+        zones=["14"],
+    )
+    return world
 
 
 async def _define_custom(api, world: World, housing_type: str, zones: list[str]) -> None:
@@ -111,10 +107,11 @@ async def _really_can(api, user: User, tenant_id: int, action: str) -> bool:
     action=st.sampled_from(["READ", "DECLARE", "MANAGE"]),
 )
 async def test_explanation_never_disagrees_with_enforcement(
-    api, roles, groups, custom_type, custom_zones, status, dates, pending, tenant_index, action
+    api, world_with_custom_group, roles, groups, custom_type, custom_zones, status, dates, pending,
+    tenant_index, action,
 ):
     # given
-    world = await _world(api)
+    world = world_with_custom_group
     await _define_custom(api, world, custom_type, custom_zones)
     user = await _apply(api, world, roles, groups, status, dates, pending)
     tenant = world.tenants[tenant_index]

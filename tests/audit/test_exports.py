@@ -8,12 +8,7 @@ import io
 import pytest
 
 from tests.audit.operations import POLICIES
-from tests.support.world import build_world, token_of, visible_ids
-
-
-@pytest.fixture
-async def world(api):
-    return await build_world(api)
+from tests.support.world import token_of, visible_ids
 
 
 async def _get(api, path: str, token: str | None):

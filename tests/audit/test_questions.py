@@ -3,17 +3,10 @@ really see through `tenants`."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.audit.operations import EXPLAIN, POLICIES, SIMULATE, USER_ACCESS, WHO
 from tests.declarations.operations import TENANTS
 from tests.habilitations.operations import SET_USER_GROUPS
-from tests.support.world import build_world, token_of, visible_ids
-
-
-@pytest.fixture
-async def world(api):
-    return await build_world(api)
+from tests.support.world import token_of, visible_ids
 
 
 async def test_policies_list_every_rule_and_membership_in_both_forms(api, world):

@@ -11,26 +11,13 @@ from tortoise import connections
 
 from models import AuditEvent
 from tests.audit.operations import EVENTS, VERIFY
-from tests.support.world import build_world
+from tests.support.pages import every_node
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-async def world(api):
-    return await build_world(api)
-
-
 async def _all_events(api, token, filter_=None, first=3) -> list[dict]:
-    nodes, after = [], None
-    while True:
-        page = await api.ok(EVENTS, {"first": first, "after": after, "filter": filter_}, token)
-        conn = page["auditEvents"]
-        nodes += [e["node"] for e in conn["edges"]]
-        if not conn["pageInfo"]["hasNextPage"]:
-            assert len(nodes) == conn["totalCount"]
-            return nodes
-        after = conn["pageInfo"]["endCursor"]
+    return await every_node(api, EVENTS, "auditEvents", token, first=first, filter_=filter_)
 
 
 async def test_events_are_paged_in_order_and_filtered(api, world):

@@ -4,17 +4,11 @@ from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
 from tests.declarations.operations import PAYMENTS
 from tests.support.declaration_ops import demo_login, tenant_id
+from tests.support.pages import every_node
 
 
 async def all_pages(api, token, filter_: dict | None = None, first: int = 7) -> list[dict]:
-    nodes, after = [], None
-    while True:
-        data = await api.ok(PAYMENTS, {"first": first, "after": after, "filter": filter_}, token)
-        page = data["payments"]
-        nodes += [e["node"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return nodes
-        after = page["pageInfo"]["endCursor"]
+    return await every_node(api, PAYMENTS, "payments", token, first=first, filter_=filter_)
 
 
 async def test_the_administrator_pages_through_every_payment(api):

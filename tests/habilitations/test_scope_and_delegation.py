@@ -27,8 +27,9 @@ from tests.support.factories import (
 
 
 @pytest.fixture
-async def world(api):
-    """Two organisations, users in overlapping groups, a responsable and an auditor."""
+async def alpha_beta(api):
+    """Two organisations, ALPHA and BETA, users in overlapping groups and a responsable, with
+    the tenants each user must see: a world of this module's own."""
     await import_organisations(
         api,
         organisation_data("ALPHA", [("CONVENTIONNE", "14", 2), ("PRIVE", "14", 1),
@@ -68,40 +69,40 @@ async def world(api):
             "groups": {"conv14": conv14, "priv14": priv14, "priv971": priv971}}
 
 
-async def test_each_user_lists_exactly_the_tenants_of_their_habilitations(api, world):
-    for name, token in world["tokens"].items():
+async def test_each_user_lists_exactly_the_tenants_of_their_habilitations(api, alpha_beta):
+    for name, token in alpha_beta["tokens"].items():
         data = await api.ok(TENANTS, token=token)
         seen = {int(e["node"]["id"]) for e in data["tenants"]["edges"]}
-        assert seen == world["expected"][name], name
-        assert data["tenants"]["totalCount"] == len(world["expected"][name])
+        assert seen == alpha_beta["expected"][name], name
+        assert data["tenants"]["totalCount"] == len(alpha_beta["expected"][name])
 
 
-async def test_each_tenant_alone_is_found_only_within_scope(api, world):
-    for name, token in world["tokens"].items():
-        for tenant_id in world["tenants"]:
+async def test_each_tenant_alone_is_found_only_within_scope(api, alpha_beta):
+    for name, token in alpha_beta["tokens"].items():
+        for tenant_id in alpha_beta["tenants"]:
             body = await api.gql(TENANT, {"id": str(tenant_id)}, token)
-            if tenant_id in world["expected"][name]:
+            if tenant_id in alpha_beta["expected"][name]:
                 assert body["data"]["tenant"]["id"] == str(tenant_id)
             else:
                 assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", (name, tenant_id)
-    missing = await api.error(TENANT, {"id": "999999"}, world["tokens"]["admin"])
-    hidden = await api.error(TENANT, {"id": str(next(iter(world["expected"]["adminB"])))},
-                             world["tokens"]["admin"])
+    missing = await api.error(TENANT, {"id": "999999"}, alpha_beta["tokens"]["admin"])
+    hidden = await api.error(TENANT, {"id": str(next(iter(alpha_beta["expected"]["adminB"])))},
+                             alpha_beta["tokens"]["admin"])
     assert missing["message"] == hidden["message"] and missing["extensions"] == hidden["extensions"]
 
 
-async def test_rent_campaign_counts_only_visible_tenants(api, world):
-    data = await api.ok(CAMPAIGN, token=world["tokens"]["u1"])
-    assert data["rentCampaign"]["total"] == len(world["expected"]["u1"])
+async def test_rent_campaign_counts_only_visible_tenants(api, alpha_beta):
+    data = await api.ok(CAMPAIGN, token=alpha_beta["tokens"]["u1"])
+    assert data["rentCampaign"]["total"] == len(alpha_beta["expected"]["u1"])
 
 
-async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, world, smtp):
-    conv14 = world["groups"]["conv14"]
+async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, alpha_beta, smtp):
+    conv14 = alpha_beta["groups"]["conv14"]
     data = await api.ok(CREATE_USER, {"input": {
         "lastName": "NOUVEAU", "firstName": "Léa", "email": "lea@example.test",
         "emailConfirmation": "lea@example.test",
         "phone": "0601020304", "phoneConfirmation": "0601020304",
-        "workMode": "ITINERANT", "groupIds": [str(conv14.id)]}}, world["tokens"]["admin"])
+        "workMode": "ITINERANT", "groupIds": [str(conv14.id)]}}, alpha_beta["tokens"]["admin"])
     created = data["createUser"]
     assert created["status"] == "pending"
     assert created["groups"] == [{"id": str(conv14.id), "name": conv14.name}]
@@ -121,107 +122,112 @@ async def test_administrator_creates_a_user_who_gets_credentials_by_mail(api, wo
         "email": "lea@example.test", "newPassword": "Un-Nouveau-Secret-9", "acceptUsageRules": True,
         "acceptTerms": True}}, restricted)
     seen = await api.ok(TENANTS, token=done["completeFirstLogin"]["token"])
-    assert {int(e["node"]["id"]) for e in seen["tenants"]["edges"]} == world["expected"]["resp"]
+    seen_ids = {int(e["node"]["id"]) for e in seen["tenants"]["edges"]}
+    assert seen_ids == alpha_beta["expected"]["resp"]
 
 
-async def test_create_user_names_every_problem(api, world):
+async def test_create_user_names_every_problem(api, alpha_beta):
     error = await api.error(CREATE_USER, {"input": {
         "lastName": " ", "firstName": "X", "email": "pas-une-adresse", "emailConfirmation": "x",
         "phone": "01", "phoneConfirmation": "02", "openingDate": "2026-05-01",
-        "closingDate": "2026-04-01"}}, world["tokens"]["admin"])
+        "closingDate": "2026-04-01"}}, alpha_beta["tokens"]["admin"])
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["fields"]) == {
         "lastName", "email", "phoneConfirmation", "closingDate"}
 
 
-async def test_create_user_measures_what_it_would_store(api, world):
+async def test_create_user_measures_what_it_would_store(api, alpha_beta):
     # Names are stored stripped (spaces around a long name are fine), the phone as typed.
     phone = "0" * 30 + " "
     error = await api.error(CREATE_USER, {"input": {
         "lastName": " " + "N" * 100 + " ", "firstName": "X", "email": "n@example.test",
         "emailConfirmation": "n@example.test", "phone": phone, "phoneConfirmation": phone}},
-        world["tokens"]["admin"])
+        alpha_beta["tokens"]["admin"])
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["fields"]) == {"phone"}
 
 
-async def test_nobody_grants_a_group_of_another_organisation(api, world):
-    beta_group = await group(world["beta"], "conventionne", "14")
-    u3 = str(world["users"]["u3"].id)
+async def test_nobody_grants_a_group_of_another_organisation(api, alpha_beta):
+    beta_group = await group(alpha_beta["beta"], "conventionne", "14")
+    u3 = str(alpha_beta["users"]["u3"].id)
     error = await api.error(SET_USER_GROUPS, {"u": u3, "g": [str(beta_group.id)]},
-                            world["tokens"]["admin"])
+                            alpha_beta["tokens"]["admin"])
     assert error["extensions"]["code"] == "NOT_FOUND"
-    error = await api.error(SET_USER_GROUPS, {"u": u3, "g": []}, world["tokens"]["adminB"])
+    error = await api.error(SET_USER_GROUPS, {"u": u3, "g": []}, alpha_beta["tokens"]["adminB"])
     assert error["extensions"]["code"] == "NOT_FOUND"
 
 
-async def test_granting_a_group_opens_its_tenants_at_once(api, world):
-    priv14, u3 = world["groups"]["priv14"], str(world["users"]["u3"].id)
-    await api.ok(SET_USER_GROUPS, {"u": u3, "g": [str(priv14.id)]}, world["tokens"]["resp"])
-    data = await api.ok(TENANTS, token=world["tokens"]["u3"])
-    assert {int(e["node"]["id"]) for e in data["tenants"]["edges"]} == world["expected"]["u2"]
-    await api.ok(SET_USER_GROUPS, {"u": u3, "g": []}, world["tokens"]["admin"])
-    assert (await api.ok(TENANTS, token=world["tokens"]["u3"]))["tenants"]["totalCount"] == 0
+async def test_granting_a_group_opens_its_tenants_at_once(api, alpha_beta):
+    priv14, u3 = alpha_beta["groups"]["priv14"], str(alpha_beta["users"]["u3"].id)
+    await api.ok(SET_USER_GROUPS, {"u": u3, "g": [str(priv14.id)]}, alpha_beta["tokens"]["resp"])
+    data = await api.ok(TENANTS, token=alpha_beta["tokens"]["u3"])
+    assert {int(e["node"]["id"]) for e in data["tenants"]["edges"]} == alpha_beta["expected"]["u2"]
+    await api.ok(SET_USER_GROUPS, {"u": u3, "g": []}, alpha_beta["tokens"]["admin"])
+    assert (await api.ok(TENANTS, token=alpha_beta["tokens"]["u3"]))["tenants"]["totalCount"] == 0
 
 
-async def test_only_the_administrator_names_responsables(api, world):
-    u2 = str(world["users"]["u2"].id)
+async def test_only_the_administrator_names_responsables(api, alpha_beta):
+    u2 = str(alpha_beta["users"]["u2"].id)
     error = await api.error(SET_HABILITATION_MANAGER, {"u": u2, "on": True},
-                            world["tokens"]["resp"])
+                            alpha_beta["tokens"]["resp"])
     assert error["extensions"]["code"] == "FORBIDDEN"
-    data = await api.ok(SET_HABILITATION_MANAGER, {"u": u2, "on": True}, world["tokens"]["admin"])
+    data = await api.ok(SET_HABILITATION_MANAGER, {"u": u2, "on": True},
+                        alpha_beta["tokens"]["admin"])
     assert data["setHabilitationManager"]["roles"] == ["responsable_habilitation"]
     users = await api.ok(USERS, token=await api.login("A.U2", PASSWORD))
     assert users["users"]["totalCount"] == 5
 
 
-async def test_a_responsable_touches_neither_the_administrator_nor_another_responsable(api, world):
-    resp = world["tokens"]["resp"]
+async def test_a_responsable_touches_neither_the_administrator_nor_another_responsable(
+    api, alpha_beta
+):
+    resp = alpha_beta["tokens"]["resp"]
     for target in ("admin", "resp"):
-        user_id = str(world["users"][target].id)
+        user_id = str(alpha_beta["users"][target].id)
         error = await api.error(SET_USER_GROUPS, {"u": user_id, "g": []}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
         error = await api.error(CLOSE_USER, {"u": user_id, "d": "2026-01-01"}, resp)
         assert error["extensions"]["code"] == "FORBIDDEN", target
 
 
-async def test_ordinary_users_cannot_administer(api, world):
-    u2 = str(world["users"]["u2"].id)
+async def test_ordinary_users_cannot_administer(api, alpha_beta):
+    u2 = str(alpha_beta["users"]["u2"].id)
     for operation, variables in ((USERS, {}), (SET_USER_GROUPS, {"u": u2, "g": []}),
                                  (SET_HABILITATION_MANAGER, {"u": u2, "on": True})):
-        error = await api.error(operation, variables, world["tokens"]["u1"])
+        error = await api.error(operation, variables, alpha_beta["tokens"]["u1"])
         assert error["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_closing_a_user_ends_their_sessions(api, world):
-    token = world["tokens"]["u1"]
-    data = await api.ok(CLOSE_USER, {"u": str(world["users"]["u1"].id), "d": "2020-01-01"},
-                        world["tokens"]["admin"])
+async def test_closing_a_user_ends_their_sessions(api, alpha_beta):
+    token = alpha_beta["tokens"]["u1"]
+    data = await api.ok(CLOSE_USER, {"u": str(alpha_beta["users"]["u1"].id), "d": "2020-01-01"},
+                        alpha_beta["tokens"]["admin"])
     assert data["closeUser"]["status"] == "closed"
     assert (await api.error(TENANTS, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
     error = await api.error(LOGIN, {"identifier": "A.U1", "password": PASSWORD})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_the_administrator_cannot_be_closed_by_anyone_of_the_organisation(api, world):
-    error = await api.error(CLOSE_USER, {"u": str(world["users"]["admin"].id), "d": "2026-01-01"},
-                            world["tokens"]["admin"])
+async def test_the_administrator_cannot_be_closed_by_anyone_of_the_organisation(api, alpha_beta):
+    admin = str(alpha_beta["users"]["admin"].id)
+    error = await api.error(CLOSE_USER, {"u": admin, "d": "2026-01-01"},
+                            alpha_beta["tokens"]["admin"])
     assert error["extensions"]["code"] == "CONFLICT"
 
 
-async def test_groups_are_those_of_the_callers_organisation(api, world):
-    data = await api.ok(HABILITATION_GROUPS, token=world["tokens"]["u3"])
+async def test_groups_are_those_of_the_callers_organisation(api, alpha_beta):
+    data = await api.ok(HABILITATION_GROUPS, token=alpha_beta["tokens"]["u3"])
     assert [(g["housingType"], g["zones"]) for g in data["habilitationGroups"]] == [
         ("CONVENTIONNE", ["14"]), ("CONVENTIONNE", ["2A"]), ("PRIVE", ["14"]), ("PRIVE", ["971"])]
 
 
-async def test_every_change_is_audited_with_before_and_after(api, world):
+async def test_every_change_is_audited_with_before_and_after(api, alpha_beta):
     from models import AuditEvent
 
-    priv14 = world["groups"]["priv14"]
-    await api.ok(SET_USER_GROUPS, {"u": str(world["users"]["u3"].id), "g": [str(priv14.id)]},
-                 world["tokens"]["resp"])
+    priv14 = alpha_beta["groups"]["priv14"]
+    await api.ok(SET_USER_GROUPS, {"u": str(alpha_beta["users"]["u3"].id), "g": [str(priv14.id)]},
+                 alpha_beta["tokens"]["resp"])
     event = await AuditEvent.filter(action="user_groups_set").order_by("-id").first()
     assert event.before["groups"] == [] and event.after["groups"] == [priv14.id]
-    assert event.actor_id == world["users"]["resp"].id
+    assert event.actor_id == alpha_beta["users"]["resp"].id
     assert event.delegation[0]["role"] == "responsable_habilitation"

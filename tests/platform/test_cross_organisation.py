@@ -15,7 +15,7 @@ from graphql import GraphQLNonNull
 
 from bailleurs.settings import Settings
 from models import CasbinRule, RentDeclaration, User
-from tests.support.demo_world import MODELS, World, prepare_world, token_for
+from tests.support.demo_world import MODELS, DemoWorld, token_for
 from tests.support.schema_walk import (
     guess_kind,
     id_paths,
@@ -30,7 +30,7 @@ FIELDS_WITH_IDS = [(kind, name) for kind, name, field in root_fields(live_schema
                    if id_paths(field)]
 CALLERS = ["SUD.ADMIN", "SUD.AGENT"]
 MISSING_ID = "987654321"
-def caller_side_id(world: World, kind: str | None, caller: str, others: dict[str, str]) -> str:
+def caller_side_id(world: DemoWorld, kind: str | None, caller: str, others: dict[str, str]) -> str:
     ids = world.ids_by_org[world.sud.id]
     if kind == "User":  # someone else than the caller, in the caller's organisation
         return next(i for i in ids["User"] if i != others[caller])
@@ -49,14 +49,13 @@ def outcome(body: dict) -> tuple:
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("kind, name", FIELDS_WITH_IDS)
-async def test_another_organisations_ids_answer_like_missing_ones(api, settings, kind, name,
-                                                                  caller):
+async def test_another_organisations_ids_answer_like_missing_ones(api, demo_world, settings,
+                                                                  kind, name, caller):
     # given
-    world = await prepare_world(api)
     field = dict((n, f) for _, n, f in root_fields(live_schema(settings)))[name]
     paths = id_paths(field)
     user_ids = {u.identifier: str(u.id) for u in await User.all()}
-    olivier_ids = world.ids_by_org[world.olivier.id]
+    olivier_ids = demo_world.ids_by_org[demo_world.olivier.id]
     today = "2026-07-15"
     reached = empty = 0
     for tested in paths:
@@ -67,7 +66,7 @@ async def test_another_organisations_ids_answer_like_missing_ones(api, settings,
                         for a, arg in field.args.items() if isinstance(arg.type, GraphQLNonNull)}
                 for other in paths:
                     if other != tested:
-                        place(args, other, caller_side_id(world, guess_kind(other, name),
+                        place(args, other, caller_side_id(demo_world, guess_kind(other, name),
                                                           caller, user_ids))
                 place(args, tested, value)
                 return args
@@ -90,7 +89,7 @@ async def test_another_organisations_ids_answer_like_missing_ones(api, settings,
                 reached += 1
                 continue
             # A refusal that must not depend on the object: the caller's own ids get it too.
-            own_id = caller_side_id(world, target_kind, caller, user_ids)
+            own_id = caller_side_id(demo_world, target_kind, caller, user_ids)
             own = await api.gql(query, variables(own_id), await token_for(api, caller))
             assert codes[0] == "FORBIDDEN" and outcome(own)[1][:1] == outcome(foreign)[1][:1], (
                 name, tested, foreign, own)

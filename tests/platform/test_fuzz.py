@@ -23,7 +23,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
-from tests.support.demo_world import ROLES, World, prepare_world, token_for
+from tests.support.demo_world import ROLES, DemoWorld, token_for
 from tests.support.oracle import RULED, Oracle, leaks, objects, with_typenames_and_ids
 from tests.support.schema_walk import sdl
 
@@ -32,7 +32,7 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 BUILT_IN = {"String", "Int", "Float", "Boolean"}
 
 
-def scalar_strategies(schema, world: World) -> dict:
+def scalar_strategies(schema, world: DemoWorld) -> dict:
     """Ids drawn mostly from real rows of both organisations; dates around the campaign."""
     ids = world.all_ids()
     strategies = {
@@ -47,7 +47,7 @@ def scalar_strategies(schema, world: World) -> dict:
     return strategies
 
 
-def operations(text: str, world: World):
+def operations(text: str, world: DemoWorld):
     """One root field per operation, each field equally likely, plus free mixes of root fields
     and invalid operations (one schema violation each: they must fail cleanly, with a 400).
 
@@ -76,10 +76,9 @@ def codes(body) -> list[str]:
 # for a strategy using it.
 @pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @pytest.mark.parametrize("role", list(ROLES))
-async def test_fuzzed_operations_never_fail_leak_or_cross_scope(api, role, settings):
+async def test_fuzzed_operations_never_fail_leak_or_cross_scope(api, demo_world, role, settings):
     # given
-    world = await prepare_world(api)
-    schema, strategy = operations(sdl(settings), world)
+    schema, strategy = operations(sdl(settings), demo_world)
     oracle = Oracle(ROLES[role])
     token = [await token_for(api, ROLES[role])]
     loop = asyncio.get_running_loop()
@@ -128,21 +127,20 @@ async def test_fuzzed_operations_never_fail_leak_or_cross_scope(api, role, setti
     assert not oracle.unchecked, "types handed out with an id but no rule in the oracle"
 
 
-async def test_the_oracle_flags_objects_outside_the_callers_rights(api):
+async def test_the_oracle_flags_objects_outside_the_callers_rights(api, demo_world):
     # The fuzz test is only as good as its oracle: it must say no where the rules say no.
-    world = await prepare_world(api)
     from models import Tenant, User
 
     prive = await Tenant.get(allocataire_number="21083")  # LES OLIVIERS, privé 14
     conventionne = await Tenant.get(allocataire_number="467060")  # LES OLIVIERS, conventionné 14
-    sud_users = world.ids_by_org[world.sud.id]["User"]
+    sud_users = demo_world.ids_by_org[demo_world.sud.id]["User"]
     agent = Oracle("OLIVIERS.AGENT")
     assert await agent.violations([("Tenant", str(conventionne.id))]) == []
     assert await agent.violations([("Tenant", str(prive.id))]) == [f"Tenant:{prive.id}"]
     assert await agent.violations([("User", sud_users[0])]) == [f"User:{sud_users[0]}"]
     admin = Oracle("OLIVIERS.ADMIN")
     assert await admin.violations([("Tenant", str(prive.id))]) == []
-    sud_tenant = world.ids_by_org[world.sud.id]["Tenant"][0]
+    sud_tenant = demo_world.ids_by_org[demo_world.sud.id]["Tenant"][0]
     assert await admin.violations([("Tenant", sud_tenant)]) == [f"Tenant:{sud_tenant}"]
     assert await Oracle(None).violations([("Tenant", str(prive.id))]) == [f"Tenant:{prive.id}"]
     assert await Oracle("CAF.AGENT").violations([("Tenant", str(prive.id))]) != []

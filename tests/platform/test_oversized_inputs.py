@@ -15,7 +15,7 @@ from graphql import GraphQLNonNull, GraphQLString
 from bailleurs.settings import Settings
 from models import User
 from schema.errors import INVALID_VALUE
-from tests.support.demo_world import prepare_world, token_for
+from tests.support.demo_world import token_for
 from tests.support.schema_walk import (
     guess_kind,
     id_paths,
@@ -45,10 +45,9 @@ def _containers(args: dict, field, path: tuple[str, ...], today: str, year: int)
 
 
 @pytest.mark.parametrize("caller", ["OLIVIERS.ADMIN", "CAF.AUDIT", None])
-async def test_oversized_strings_are_never_an_internal_error(api, settings, caller):
+async def test_oversized_strings_are_never_an_internal_error(api, demo_world, settings, caller):
     # given: the caller's own objects, so that operations reach past their NOT_FOUND checks
-    world = await prepare_world(api)
-    own = world.ids_by_org[world.olivier.id]
+    own = demo_world.ids_by_org[demo_world.olivier.id]
     self_id = str((await User.get(identifier=caller)).id) if caller else None
     fields = dict((n, (k, f)) for k, n, f in root_fields(live_schema(settings)))
     today, year = "2026-07-15", settings.campaign_year

@@ -31,7 +31,7 @@ MODELS = {
 
 
 @dataclass
-class World:
+class DemoWorld:
     olivier: Organisation
     sud: Organisation
     # GraphQL type name -> ids of rows owned by each organisation
@@ -56,7 +56,7 @@ async def _owned_ids(organisation: Organisation) -> dict[str, list[str]]:
             for kind, q in queries.items()}
 
 
-async def prepare_world(api) -> World:
+async def prepare_world(api) -> DemoWorld:
     settings = api.services.settings
     await load_demo(settings)
     olivier = await Organisation.get(user_number="OLIVIERS140001")
@@ -70,7 +70,7 @@ async def prepare_world(api) -> World:
         tenant=tenant, year=settings.campaign_year, state=DeclarationState.BROUILLON,
         rent_cents=61000, created_by=sud_admin,
     )
-    world = World(olivier=olivier, sud=sud)
+    world = DemoWorld(olivier=olivier, sud=sud)
     for organisation in (olivier, sud):
         world.ids_by_org[organisation.id] = await _owned_ids(organisation)
     return world

@@ -1,4 +1,5 @@
-"""A prepared organisation for the auditor's tests, and small helpers shared by them."""
+"""The shared world of the `world` fixture (tests/conftest.py): two imported organisations with
+users for every kind of grant and refusal and an auditor, and small helpers to use it."""
 
 from __future__ import annotations
 
