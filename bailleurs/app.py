@@ -11,10 +11,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tortoise import Tortoise
 
-from bailleurs import graphql_http, logs
+from bailleurs import console, graphql_http, logs, trusted_documents
 from bailleurs.db import init_database
 from bailleurs.middleware import (
     BodyLimitMiddleware,
@@ -115,6 +115,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await Tortoise.close_connections()
+            if settings.metrics_token:
+                from bailleurs.metrics import process_exited
+
+                process_exited()
 
     middleware = [
         Middleware(RequestLogMiddleware),
@@ -131,15 +135,29 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
                 allow_credentials=True,
             )
         )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
+    ]
+    if settings.graphiql:
+        routes.append(Mount(console.ASSETS_PATH, console.console_assets()))
+    if settings.metrics_token:
+        from bailleurs import metrics
+
+        routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
+        middleware.insert(0, Middleware(metrics.MetricsMiddleware))
+        metrics.watch_caches(services)
+    if settings.tracing:
+        from bailleurs import tracing
+
+        middleware.insert(0, tracing.asgi_middleware())
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
-            Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.documents = trusted_documents.Lookup()
     return app

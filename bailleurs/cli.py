@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
+import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -28,6 +31,59 @@ async def _prepare(settings, demo: bool) -> None:
         await Tortoise.close_connections()
 
 
+@contextlib.asynccontextmanager
+async def _database(settings) -> AsyncIterator[None]:
+    from bailleurs.db import init_database
+
+    await init_database(settings.database_url)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _documents(args: argparse.Namespace) -> int:
+    from bailleurs import trusted_documents as documents
+    from models import TrustedDocument
+
+    async with _database(load()):
+        if args.documents_command == "add":
+            try:
+                manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+                added, known = await documents.register(manifest, args.client or args.manifest.stem)
+            except (OSError, ValueError) as exc:
+                print(f"Impossible de lire {args.manifest} : {exc}", file=sys.stderr)
+                return 2
+            except documents.ManifestRejected as exc:
+                print("Manifeste refusé, rien n'a été enregistré "
+                      f"({len(exc.problems)} erreur(s)) :", file=sys.stderr)
+                for problem in exc.problems:
+                    print(f"  - {problem}", file=sys.stderr)
+                return 2
+            print(f"Documents enregistrés : {added} nouveau(x), {known} déjà connu(s).",
+                  file=sys.stderr)
+        elif args.documents_command == "list":
+            for row in await TrustedDocument.all().order_by("client", "added_at", "sha256"):
+                print(json.dumps({"documentId": f"sha256:{row.sha256}", "client": row.client,
+                                  "addedAt": row.added_at.isoformat()}, ensure_ascii=False))
+        else:
+            hashes = [h.removeprefix("sha256:") for h in args.hashes]
+            removed = await TrustedDocument.filter(sha256__in=hashes).delete()
+            print(f"Documents retirés : {removed} sur {len(hashes)} (les autres processus "
+                  "les oublient en une minute au plus).", file=sys.stderr)
+    return 0
+
+
+def start_line(settings, args: argparse.Namespace) -> str:
+    """What a person starting the service reads first: where it answers and what is on."""
+    url = f"http://{args.host}:{args.port}/graphql"
+    console = "console GraphiQL activée" if settings.graphiql else "console GraphiQL désactivée"
+    demo = "sans données de démonstration" if args.no_demo else "données de démonstration"
+    mail = (f"courriels envoyés par {settings.smtp_url.split('@')[-1]}" if settings.smtp_url
+            else f"courriels écrits dans {Path(settings.spool_dir) / 'mail'}/")
+    return f"Offre Bailleurs sur {url} — {console}, {demo}, {mail}."
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -37,7 +93,13 @@ def _serve(args: argparse.Namespace) -> int:
         args.workers = 1
     # Workers read the environment: a random secret must be drawn once for all of them.
     os.environ.setdefault("BAILLEURS_SECRET", settings.secret)
+    if settings.metrics_token and args.workers > 1 and not os.environ.get(
+        "PROMETHEUS_MULTIPROC_DIR"
+    ):
+        # Every worker writes its counters there; /metrics adds them up (prometheus-client).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bailleurs-metrics-")
     asyncio.run(_prepare(settings, demo=not args.no_demo))
+    print(start_line(settings, args), file=sys.stderr, flush=True)
     uvicorn.run(
         "bailleurs.asgi:app", host=args.host, port=args.port, workers=args.workers,
         log_level="info", proxy_headers=False, server_header=False,
@@ -104,13 +166,43 @@ def parser() -> argparse.ArgumentParser:
     agent = sub.add_parser("create-agent", help="créer un compte de la Caf")
     agent.add_argument("--role", choices=["agent_caf", "auditeur"], required=True)
     agent.add_argument("--identifier", required=True)
+    schema = sub.add_parser("schema", help="le contrat du schéma GraphQL")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True)
+    schema_sub.add_parser("print", help="écrire le SDL du schéma en vigueur")
+    check = schema_sub.add_parser(
+        "check", help="lister les changements cassants et risqués depuis une version du SDL"
+    )
+    check.add_argument("old", type=Path, nargs="?", help="par défaut : schema.graphql")
+    docs = sub.add_parser("documents", help="les documents de confiance des clients")
+    docs_sub = docs.add_subparsers(dest="documents_command", required=True)
+    add = docs_sub.add_parser("add", help="enregistrer le manifeste d'un client")
+    add.add_argument("manifest", type=Path)
+    add.add_argument("--client", help="nom du client (par défaut : nom du fichier)")
+    docs_sub.add_parser("list", help="lister les documents enregistrés (JSON, un par ligne)")
+    remove = docs_sub.add_parser("remove", help="retirer des documents")
+    remove.add_argument("hashes", nargs="+", metavar="sha256:HASH")
     return p
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from bailleurs import schema_contract
+
+    if args.schema_command == "print":
+        sys.stdout.write(schema_contract.current_sdl())
+        return 0
+    status, report = schema_contract.check(args.old or schema_contract.CONTRACT)
+    print(report)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "documents":
+        return asyncio.run(_documents(args))
+    if args.command == "schema":
+        return _schema(args)
     if args.command == "import":
         return asyncio.run(_import(args.file))
     return asyncio.run(_create_agent(args.role, args.identifier))

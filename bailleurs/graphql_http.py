@@ -22,11 +22,12 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from bailleurs import trusted_documents
+from bailleurs.console import console_page
 from bailleurs.middleware import BodyTooLarge
 from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
@@ -95,6 +96,7 @@ def _params_from_query_string(request: Request) -> dict[str, Any]:
     q = request.query_params
     return {
         "query": q.get("query"),
+        "documentId": q.get("documentId"),
         "operationName": q.get("operationName"),
         "variables": _json_param(q.get("variables"), "variables"),
         "extensions": _json_param(q.get("extensions"), "extensions"),
@@ -198,7 +200,7 @@ def _graphiql(request: Request, settings) -> Response | None:
         return None
     if not settings.graphiql:
         return _error_response(HttpError(404, "GraphiQL est désactivé.", code="NOT_FOUND"), JSON)
-    return HTMLResponse(get_graphql_ide_html())
+    return console_page()
 
 
 def _operation_name(params: dict, max_tokens: int) -> str | None:
@@ -215,13 +217,26 @@ def _note_for_log(request: Request, operations: list[dict], bodies: list[dict], 
     }
 
 
+async def _trusted(request: Request, params: Any, settings) -> Any:
+    console = settings.graphiql and request.headers.get(trusted_documents.CONSOLE_HEADER) == "1"
+    try:
+        return await trusted_documents.resolve(
+            params, settings.trusted_documents, request.app.state.documents, console
+        )
+    except trusted_documents.DocumentRefused as refused:
+        raise HttpError(400, refused.message, code=refused.code) from None
+
+
 async def _respond(request: Request, schema, make_context, settings, media_type: str):
     if request.method in ("GET", "HEAD"):
         batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
     else:
         batch = await _params_from_body(request, settings.max_batch)
         allowed = {OperationType.QUERY, OperationType.MUTATION}
-    operations = [_check(p) for p in (batch if isinstance(batch, list) else [batch])]
+    operations = [
+        _check(await _trusted(request, p, settings))
+        for p in (batch if isinstance(batch, list) else [batch])
+    ]
     context = await make_context(request)
     if isinstance(batch, list):
         bodies = [

@@ -33,6 +33,8 @@ def configure(level: int = logging.INFO) -> None:
     root.setLevel(level)
     # Strawberry logs every error with its trace; ours are formatted in schema.errors.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
+    # Tortoise says "Tortoise-ORM shutdown" at INFO each time connections close (start-up included).
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
     # Casbin prints the whole model and policy at INFO on every load.
     logging.getLogger("casbin").setLevel(logging.WARNING)
     logging.getLogger("casbin.policy").setLevel(logging.WARNING)

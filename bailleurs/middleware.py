@@ -13,6 +13,12 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
     (b"cache-control", b"no-store"),
+    # Nothing from another origin, no inline script: the console's bundles are served from here.
+    # Inline style attributes stay allowed (GraphiQL's editor sets them); frames are refused.
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; "
+     b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+     b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+     b"frame-ancestors 'none'"),
 ]
 
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 
 def _int(name: str, default: int) -> int:
@@ -28,6 +29,12 @@ ARGON2_TIME_COST = 3
 ARGON2_MEMORY_KIB = 65_536
 
 
+class TrustedDocumentsMode(StrEnum):
+    OFF = "off"  # documentId refused: only free documents
+    ALLOW = "allow"  # both
+    REQUIRED = "required"  # only registered documents (the console excepted while GRAPHIQL is on)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(
@@ -46,6 +53,21 @@ class Settings:
     )
     introspection: bool = field(default_factory=lambda: _bool("GRAPHQL_INTROSPECTION", True))
     graphiql: bool = field(default_factory=lambda: _bool("GRAPHIQL", True))
+    # OpenTelemetry traces when an OTLP endpoint is set (bailleurs.tracing; standard OTEL_* vars).
+    tracing: bool = field(default_factory=lambda: bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ))
+    # GET /metrics exists only with a token, and answers only `Authorization: Bearer <token>`.
+    metrics_token: str | None = field(
+        default_factory=lambda: os.environ.get("METRICS_TOKEN") or None
+    )
+    # off | allow | required (bailleurs.trusted_documents); required refuses free documents.
+    trusted_documents: TrustedDocumentsMode = field(
+        default_factory=lambda: TrustedDocumentsMode(
+            os.environ.get("TRUSTED_DOCUMENTS", "allow").lower()
+        )
+    )
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()

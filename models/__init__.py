@@ -1,6 +1,7 @@
 """Tortoise models of Offre Bailleurs (one Tortoise app named `models`)."""
 
 from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
+from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
@@ -22,4 +23,5 @@ __models__ = [
     OutboxMail,
     Session,
     Throttle,
+    TrustedDocument,
 ]

@@ -32,6 +32,10 @@ async def load_enforcer(domain: str) -> casbin.AsyncEnforcer:
     return enforcer
 
 
+def ignore_lookup(hit: bool) -> None:
+    return None
+
+
 class EnforcerRegistry:
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
@@ -44,6 +48,8 @@ class EnforcerRegistry:
         # then nothing is cached and every request reads the policies afresh.
         self.trusted = True
         self._listeners: list[Callable[[str], None]] = []
+        # `on_lookup(hit)` for every lookup (the service's metrics set it).
+        self.on_lookup: Callable[[bool], None] = ignore_lookup
 
     def version(self, domain: str) -> tuple[int, int]:
         return self._epoch, self._versions.get(domain, 0)
@@ -61,6 +67,7 @@ class EnforcerRegistry:
         if not self.trusted:
             return await load_enforcer(domain)
         future = self._enforcers.get(domain)
+        self.on_lookup(future is not None)
         if future is not None:
             self._enforcers.move_to_end(domain)
             return await asyncio.shield(future)

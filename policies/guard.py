@@ -9,11 +9,16 @@ check that it agrees with `enforce` on every object.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
-from policies.enforcers import EnforcerRegistry
+from opentelemetry import trace
+
+from policies.enforcers import EnforcerRegistry, ignore_lookup
 from policies.principal import Principal
 from policies.scope import EMPTY, Scope, compile_scopes
 from policies.vocabulary import AGENCY_DOMAIN, ANY, Act, Role, org_domain, user_subject
+
+_tracer = trace.get_tracer("bailleurs.policies")
 
 
 class ScopeCache:
@@ -26,11 +31,17 @@ class ScopeCache:
             tuple[int, str], tuple[tuple[int, int], dict[str, Scope], frozenset[str]]
         ]
         self._entries = OrderedDict()
+        # `on_lookup(hit)` for every lookup (the service's metrics set it).
+        self.on_lookup: Callable[[bool], None] = ignore_lookup
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     async def compiled(self, user_id: int, domain: str) -> tuple[dict[str, Scope], frozenset[str]]:
         key = (user_id, domain)
         version = self._registry.version(domain)
         entry = self._entries.get(key)
+        self.on_lookup(entry is not None and entry[0] == version)
         if entry is not None and entry[0] == version:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
@@ -69,7 +80,10 @@ class Guard:
             if domain is None:
                 self._compiled = ({}, frozenset())
             else:
-                self._compiled = await self._cache.compiled(self.principal.user_id, domain)
+                # One span per request: where the caller's rights come from (a no-op untraced).
+                with _tracer.start_as_current_span("authorization: rights of the caller") as span:
+                    span.set_attribute("authorization.domain", domain)
+                    self._compiled = await self._cache.compiled(self.principal.user_id, domain)
         return self._compiled
 
     async def scope(self, act: Act) -> Scope:

@@ -76,6 +76,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if settings.tracing:
+        from schema.tracing import PrivateOpenTelemetryExtension
+
+        extensions.append(PrivateOpenTelemetryExtension)
     return BailleursSchema(
         query=merge_types("Query", QUERY_AREAS),
         mutation=merge_types("Mutation", MUTATION_AREAS),

@@ -61,6 +61,11 @@ async def test_serve_without_demo_starts_empty(database_url, tmp_path):
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert server.process.returncode is not None
+    # The first line says where it answers and what is on; no stray ORM chatter.
+    first = server.stderr.splitlines()[0]
+    assert first.startswith(f"Offre Bailleurs sur {server.url}/graphql — console GraphiQL activée")
+    assert "sans données de démonstration" in first and "courriels" in first
+    assert "Tortoise-ORM" not in server.stderr
 
 
 async def test_serve_loads_the_demo_on_an_empty_database(database_url, tmp_path):
