@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from strawberry import Schema
 from tortoise import Tortoise
 
 from bailleurs import console, graphql_http, logs, trusted_documents
@@ -34,14 +35,18 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, schema: Schema | None = None
+) -> Starlette:
+    """The service; `schema` replaces the product's (tests serve one with extra roots)."""
     settings = settings or load()
     logs.configure()
     registry = EnforcerRegistry(settings.enforcer_cache_size)
     services = Services(settings=settings, registry=registry, scopes=ScopeCache(registry))
-    from schema import build_schema  # the schema imports every resolver: build it once here
+    if schema is None:
+        from schema import build_schema  # the schema imports every resolver: build it once here
 
-    schema = build_schema(settings)
+        schema = build_schema(settings)
 
     async def make_context(request: Request) -> Context:
         """A request sent with the session cookie needs the CSRF header unless it is safe:
@@ -89,7 +94,9 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         from bailleurs.receipts import receipt_response
 
         context = await make_context(request)
-        return await receipt_response(context, request.path_params["declaration_id"])
+        kinds = {None: "rent", "changes": "change", "unpaid": "unpaid"}
+        kind = kinds.get(request.path_params.get("kind"), "unknown")
+        return await receipt_response(context, request.path_params["declaration_id"], kind)
 
     async def export(request: Request) -> Response:
         from bailleurs.exports import export_response
@@ -139,6 +146,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> Starl
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
+        Route("/receipts/{kind:str}/{declaration_id}.pdf", receipt, methods=["GET"]),
         Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
     ]
     if settings.graphiql:

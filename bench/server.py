@@ -35,8 +35,10 @@ def rss_mib(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, database_url: str, workers: int = 1, app: str = "bench.asgi:app") -> None:
+    def __init__(self, database_url: str, workers: int = 1, app: str = "bench.asgi:app",
+                 env: dict[str, str] | None = None) -> None:
         self.database_url, self.workers, self.app = database_url, workers, app
+        self.extra_env = env or {}
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.startup_s = 0.0
@@ -48,7 +50,7 @@ class Server:
     def __enter__(self) -> Server:
         # Sessions slide by the idle timeout on use: the bench's must outlive a long run.
         env = {**os.environ, "DATABASE_URL": self.database_url, "COOKIE_SECURE": "false",
-               "SESSION_IDLE_MINUTES": str(10 * 365 * 24 * 60)}
+               "SESSION_IDLE_MINUTES": str(10 * 365 * 24 * 60), **self.extra_env}
         env.pop("SMTP_URL", None)
         env.pop("BAILLEURS_DEMO", None)
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",

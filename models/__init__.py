@@ -6,6 +6,7 @@ from models.habilitations import CasbinRule, HabilitationGroup
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
+from models.receipts import Receipt
 from models.users import User
 
 __models__ = [
@@ -24,4 +25,5 @@ __models__ = [
     Session,
     Throttle,
     TrustedDocument,
+    Receipt,
 ]

@@ -21,11 +21,13 @@ from schema.accounts.sessions import AccountMutation, AccountQuery
 from schema.audit.questions import AuditQuery
 from schema.declarations.changes import ChangeMutation
 from schema.declarations.payments import PaymentQuery
+from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters
-from schema.permissions import Public
+from schema.permissions import Public, stating_who_may_call
+from schema.read_rules import ReadRulesExtension
 
 
 @strawberry.type
@@ -42,7 +44,7 @@ QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
     AccountQuery,  # accounts
     HabilitationQuery,  # habilitations
-    TenantQuery, DeclarationQuery, PaymentQuery,  # declarations
+    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery,  # declarations
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
@@ -52,13 +54,28 @@ MUTATION_AREAS: tuple[type, ...] = (
 )
 
 
+def root_type(name: str, areas: tuple[type, ...]) -> type:
+    """One root type from the areas' classes, each field's description ending with who may
+    call it (generated from its permission classes, never written by hand)."""
+    root = merge_types(name, areas)
+    definition = root.__strawberry_definition__
+    definition.fields = [stating_who_may_call(f) for f in definition.fields]
+    return root
+
+
 class BailleursSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Errors are logged where they are formatted (schema.errors), without secrets.
         return None
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(
+    settings: Settings,
+    *,
+    queries: tuple[type, ...] = QUERY_AREAS,
+    mutations: tuple[type, ...] = MUTATION_AREAS,
+) -> strawberry.Schema:
+    """The product's schema; tests may pass other root classes (e.g. an unscoped one)."""
     # The depth and alias limiters create their validation rule classes when constructed;
     # built per request, those fresh classes are part of ValidationCache's key and it never hits
     # (validation then runs on every request). Build the rules once, add them per request.
@@ -73,6 +90,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        ReadRulesExtension,  # the caller's rights, read once for the types' read rules
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
@@ -81,7 +99,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
         extensions.append(PrivateOpenTelemetryExtension)
     return BailleursSchema(
-        query=merge_types("Query", QUERY_AREAS),
-        mutation=merge_types("Mutation", MUTATION_AREAS),
+        query=root_type("Query", queries),
+        mutation=root_type("Mutation", mutations),
         extensions=extensions,
     )

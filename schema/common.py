@@ -12,7 +12,7 @@ import strawberry
 from models import enums as m
 from policies.vocabulary import Act
 from resolvers.shared.errors import invalid
-from schema.permissions import VISIBLE_OBJECT, readable_by
+from schema.read_rules import PAGE, readable_by
 
 HousingType = strawberry.enum(m.HousingType, description="Type de logement.")
 DeclarationState = strawberry.enum(m.DeclarationState, description="État d'une déclaration.")
@@ -29,21 +29,21 @@ class Action(Enum):
 T = TypeVar("T")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PAGE)
 @strawberry.type(description="Où reprendre la lecture d'une liste.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Reste-t-il des éléments ?")
     end_cursor: str | None = strawberry.field(description="Curseur du dernier élément rendu.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PAGE)
 @strawberry.type(description="Un élément d'une liste et son curseur.")
 class Edge(Generic[T]):
     cursor: str = strawberry.field(description="Curseur opaque de l'élément.")
     node: T = strawberry.field(description="L'élément.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PAGE)
 @strawberry.type(description="Une page d'une liste, au sens des connexions Relay.")
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="Les éléments de la page.")

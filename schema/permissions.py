@@ -1,25 +1,33 @@
-"""Who may call each field. Root fields carry a permission class; object fields a read rule.
+"""Who may call each root field: its permission classes, which also write that sentence.
 
 Permission classes never query the database: they ask the request's guard, whose scope is
 compiled once per request. A denied call raises a domain error (mapped in `schema.errors`).
+Each class's `description` is the one text of its rule: `who_may_call` turns it into the
+sentence that ends the description of every root field carrying it, when the schema is built
+(`schema.build_schema`), so the documentation cannot drift from the rule. Object types have
+their own read rules (`schema.read_rules`).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from typing import Any
 
 from strawberry.permission import BasePermission
+from strawberry.types.field import StrawberryField
 
 from policies.vocabulary import Act
 from resolvers.shared.errors import Forbidden, Unauthenticated
 
-READ_RULE = "read_rule"
+WHO_MAY_CALL = "Qui peut l'appeler : "
 
 
 class Rule(BasePermission):
     """A permission whose refusal raises one of our domain errors."""
 
     error: type[Exception] = Forbidden
+    # Who passes, as the end of "Qui peut l'appeler : …" (lower case, no final stop).
     description = ""
 
     def on_unauthorized(self) -> None:
@@ -29,7 +37,7 @@ class Rule(BasePermission):
 class Public(Rule):
     """Anyone, without a session."""
 
-    description = "Public."
+    description = "tout le monde, sans session"
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return True
@@ -39,7 +47,7 @@ class FirstLoginSession(Rule):
     """Any session, including the restricted one of a first login."""
 
     error = Unauthenticated
-    description = "Toute session, y compris celle d'une première connexion."
+    description = "toute session, y compris celle d'une première connexion"
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return info.context.principal is not None
@@ -49,7 +57,7 @@ class Authenticated(Rule):
     """A full session: first login completed, account open and inside its dates."""
 
     error = Unauthenticated
-    description = "Utilisateur connecté."
+    description = "utilisateur connecté"
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         p = info.context.principal
@@ -70,38 +78,38 @@ class _HasRight(Rule):
 
 class MayManage(_HasRight):
     act = Act.MANAGE
-    description = "Administrateur ou responsable d'habilitation."
+    description = "administrateur ou responsable d'habilitation de l'organisation"
 
 
 class MayDelegate(_HasRight):
     act = Act.DELEGATE
-    description = "Administrateur de l'organisation."
+    description = "administrateur de l'organisation"
 
 
 class MayAudit(_HasRight):
     act = Act.AUDIT
-    description = "Auditeur de la Caf."
+    description = "auditeur de la Caf"
 
 
 class MayReplaceAdmin(_HasRight):
     act = Act.REPLACE_ADMIN
-    description = "Agent de la Caf."
+    description = "agent de la Caf"
 
 
-def readable_by(rule: str):
-    """Give every field of a type that has no rule of its own the type's read rule."""
-
-    def stamp(cls):
-        for field in cls.__strawberry_definition__.fields:
-            if READ_RULE not in (field.metadata or {}):
-                field.metadata = {**(field.metadata or {}), READ_RULE: rule}
-        return cls
-
-    return stamp
+def who_may_call(rules: Iterable[type[Rule]]) -> str:
+    """The sentence a root field's description ends with; Strawberry requires every class."""
+    return WHO_MAY_CALL + " et ".join(rule.description for rule in rules) + "."
 
 
-# The read rules of object types, named once so descriptions and the schema walk agree.
-VISIBLE_OBJECT = "Quiconque peut voir l'objet parent (vérifié au chargement)."
-SELF_OR_MANAGER = "L'utilisateur lui-même, ou un gestionnaire des habilitations de l'organisation."
-ANYONE = "Toute personne (résultat d'une opération publique)."
-AUDITOR = "Auditeur de la Caf."
+def stating_who_may_call(field: StrawberryField) -> StrawberryField:
+    """A copy of a root field whose description ends with who may call it.
+
+    A copy, because the area classes keep their own fields and the schema may be built many
+    times (tests): appending to the shared field would repeat the sentence."""
+    if not field.permission_classes:
+        raise TypeError(f"root field {field.python_name!r} has no permission class")
+    stated = copy.copy(field)
+    sentence = who_may_call(field.permission_classes)
+    stated.description = f"{field.description} {sentence}" if field.description else sentence
+    return stated
+

@@ -8,6 +8,7 @@ without it the suite runs on SQLite.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import socket
@@ -236,13 +237,19 @@ class Api:
         return data["login"]["token"]
 
 
-@pytest.fixture
-async def api(settings) -> AsyncIterator[Api]:
-    app = create_app(settings)
+@contextlib.asynccontextmanager
+async def serving(app) -> AsyncIterator[Api]:
+    """The app started (lifespan) and a client talking to it over HTTP."""
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
             yield Api(client, app)
+
+
+@pytest.fixture
+async def api(settings) -> AsyncIterator[Api]:
+    async with serving(create_app(settings)) as client:
+        yield client
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
-from models import ChangeDeclaration
+from models import ChangeDeclaration, Receipt
 from models.enums import ChangeKind
 from policies.vocabulary import Act
 from resolvers.audit.actor import record_action
+from resolvers.declarations import receipts
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared import french
 from resolvers.shared.clock import today
@@ -89,7 +90,32 @@ def notices(row: ChangeDeclaration, notice_days: int, hold_months: int) -> list[
     return ["La Caf mettra à jour la composition du foyer du locataire."]
 
 
-async def declare_change(ctx: Context, req: ChangeRequest) -> ChangeDeclaration:
+TITLES = {
+    ChangeKind.DEPART: "départ du locataire",
+    ChangeKind.FIN_GESTION: "fin de gestion du logement",
+    ChangeKind.COLOCATAIRES: "nombre de colocataires",
+    ChangeKind.NON_DECENCE: "logement non décent",
+}
+REASONS = {"vente": "vente du logement", "deces": "décès", "fin_mandat": "fin du mandat"}
+
+
+def receipt_rows(row: ChangeDeclaration) -> list[tuple[str, str]]:
+    rows = [("Nature du changement", TITLES[row.kind]),
+            ("Date du changement", french.day(row.event_date))]
+    if row.reason:
+        rows.append(("Motif", REASONS.get(row.reason, row.reason)))
+    if row.co_tenant_count is not None:
+        rows.append(("Nombre de colocataires", str(row.co_tenant_count)))
+    if row.comment:
+        rows.append(("Précisions", row.comment))
+    if row.late:
+        rows.append(("Déclaré après le délai", "oui"))
+    return rows
+
+
+async def declare_change(
+    ctx: Context, req: ChangeRequest
+) -> tuple[ChangeDeclaration, Receipt]:
     tenant = await get_tenant(ctx, req.tenant_id, Act.DECLARE)
     found = _problems(req, tenant.occupied_since, ctx.settings.max_co_tenants)
     if found:
@@ -97,17 +123,25 @@ async def declare_change(ctx: Context, req: ChangeRequest) -> ChangeDeclaration:
     late = req.kind == ChangeKind.DEPART and (
         (today() - req.event_date).days > ctx.settings.departure_notice_days
     )
+    row = ChangeDeclaration(
+        tenant=tenant,
+        kind=req.kind,
+        event_date=req.event_date,
+        reason=req.reason,
+        co_tenant_count=req.co_tenant_count,
+        comment=req.comment,
+        late=late,
+        created_by_id=ctx.principal.user_id,
+    )
+    s = ctx.settings
+    rendered = await receipts.prepare(
+        ctx, receipts.CHANGE, f"Déclaration de changement : {TITLES[req.kind]}", tenant,
+        [("Changement déclaré", receipt_rows(row))],
+        notices(row, s.departure_notice_days, s.non_decency_hold_months),
+    )
     async with in_transaction():
-        row = await ChangeDeclaration.create(
-            tenant=tenant,
-            kind=req.kind,
-            event_date=req.event_date,
-            reason=req.reason,
-            co_tenant_count=req.co_tenant_count,
-            comment=req.comment,
-            late=late,
-            created_by_id=ctx.principal.user_id,
-        )
+        await row.save()
+        receipt = await rendered.store(row.id)
         await record_action(
             ctx,
             "change_declared",
@@ -121,7 +155,9 @@ async def declare_change(ctx: Context, req: ChangeRequest) -> ChangeDeclaration:
                 "reason": req.reason,
                 "co_tenant_count": req.co_tenant_count,
                 "late": late,
+                "reference": receipt.reference,
+                "receiptSha256": receipt.sha256,
             },
         )
     row.tenant = tenant
-    return row
+    return row, receipt

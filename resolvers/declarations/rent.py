@@ -8,10 +8,11 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import RentDeclaration
+from models import Organisation, RentDeclaration, User
 from models.enums import DeclarationState
 from policies.vocabulary import Act
 from resolvers.audit.actor import record_action
+from resolvers.declarations import receipts
 from resolvers.declarations.rent_rules import (
     Facts,
     amount_is_unusual,
@@ -163,52 +164,86 @@ def _check_amount(ctx: Context, row: RentDeclaration, confirmed: bool) -> bool:
 async def validate_rent_declaration(
     ctx: Context, declaration_id: int, confirm_amount: bool
 ) -> RentDeclaration:
-    """Transmit the declaration to the agency, exactly once even when asked twice at once."""
+    """Transmit the declaration to the agency, exactly once even when asked twice at once, with
+    its receipt: rendered from the answers about to be transmitted before the transaction (the
+    render takes tens of ms, no lock is held meanwhile) and stored in it if they did not change
+    meanwhile; a save that slipped in is transmitted instead, with a receipt of its own."""
+    for _ in range(3):
+        transmitted = await _transmit(ctx, declaration_id, confirm_amount)
+        if transmitted is not None:
+            return transmitted
+    raise Conflict("La déclaration change sans cesse pendant sa transmission : réessayez.")
+
+
+async def _transmit(
+    ctx: Context, declaration_id: int, confirm_amount: bool
+) -> RentDeclaration | None:
+    """The transmitted declaration, or None when its answers changed while the receipt was
+    being rendered."""
     row = await get_declaration(ctx, declaration_id, Act.DECLARE)
     tenant = row.tenant
+    _check_complete(ctx, row)
+    previous, answers = row.state.value, answers_of(row)
+    changes = {
+        "state": DeclarationState.TRANSMIS,
+        "reference": f"DL{row.year}-{tenant.allocataire_number}",
+        "validated_by_id": ctx.principal.user_id,
+        "transmitted_at": now(),
+        "amount_confirmed": _check_amount(ctx, row, confirm_amount),
+    }
+    organisation_id = tenant.housing.organisation_id
+    code, transmitted = receipts.new_code(), _with(row, changes)
+    pdf = await receipts.render(receipts.rent_receipt_html(
+        transmitted, await Organisation.get(id=organisation_id),
+        await User.get_or_none(id=ctx.principal.user_id), summary_of(ctx, transmitted),
+        ctx.settings.campaign_month, code,
+    ))
     async with in_transaction():
-        row = await RentDeclaration.filter(id=row.id).select_for_update().get()
-        row.tenant = tenant
-        _ensure_open(row)
-        previous = row.state.value
-        found = problems(answers_of(row), facts_of(ctx, row), complete=True)
-        if found:
-            raise Invalid(
-                found, "La déclaration est incomplète ou incohérente : " + " ".join(found.values())
-            )
-        unusual = _check_amount(ctx, row, confirm_amount)
-        changes = {
-            "state": DeclarationState.TRANSMIS,
-            "reference": f"DL{row.year}-{tenant.allocataire_number}",
-            "validated_by_id": ctx.principal.user_id,
-            "transmitted_at": now(),
-            "amount_confirmed": unusual,
-        }
+        locked = await RentDeclaration.filter(id=row.id).select_for_update().get()
+        _ensure_open(locked)
+        if answers_of(locked) != answers:
+            return None
         updated = (
             await RentDeclaration.filter(id=row.id)
             .exclude(state=DeclarationState.TRANSMIS)
             .update(**changes, updated_at=changes["transmitted_at"])
         )
         if not updated:
-            await row.refresh_from_db()
-            _ensure_open(row)
-        for name, value in changes.items():
-            setattr(row, name, value)
+            await locked.refresh_from_db()
+            _ensure_open(locked)
+        receipt = await receipts.store(receipts.RENT, row.id, organisation_id,
+                                       changes["reference"], pdf, code, changes["transmitted_at"])
         await record_action(
             ctx,
             "declaration_transmitted",
-            organisation_id=tenant.housing.organisation_id,
+            organisation_id=organisation_id,
             target_type=TARGET,
             target_id=row.id,
             before={"state": previous},
             after={
                 "state": DeclarationState.TRANSMIS.value,
-                "reference": row.reference,
+                "reference": receipt.reference,
                 "year": row.year,
-                "answers": answers_of(row),
+                "answers": answers,
+                "receiptSha256": receipt.sha256,
             },
         )
+    return transmitted
+
+
+def _with(row: RentDeclaration, changes: dict[str, Any]) -> RentDeclaration:
+    for name, value in changes.items():
+        setattr(row, name, value)
     return row
+
+
+def _check_complete(ctx: Context, row: RentDeclaration) -> None:
+    _ensure_open(row)
+    found = problems(answers_of(row), facts_of(ctx, row), complete=True)
+    if found:
+        raise Invalid(
+            found, "La déclaration est incomplète ou incohérente : " + " ".join(found.values())
+        )
 
 
 def receipt_url(row: RentDeclaration) -> str | None:

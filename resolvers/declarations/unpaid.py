@@ -7,10 +7,11 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
-from models import RentDeclaration, UnpaidRentReport
+from models import Receipt, RentDeclaration, UnpaidRentReport
 from models.enums import DeclarationState
 from policies.vocabulary import Act
 from resolvers.audit.actor import record_action
+from resolvers.declarations import receipts
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared import french
 from resolvers.shared.clock import today
@@ -115,7 +116,7 @@ def _problems(req: UnpaidRequest, rent, charges, occupied_since: date | None) ->
 
 async def report_unpaid_rent(
     ctx: Context, req: UnpaidRequest
-) -> tuple[UnpaidRentReport, Assessment]:
+) -> tuple[UnpaidRentReport, Assessment, Receipt]:
     tenant = await get_tenant(ctx, req.tenant_id, Act.DECLARE)
     known_rent, known_charges = await _known_amounts(tenant.id)
     rent = req.rent_cents if req.rent_cents is not None else (known_rent or tenant.last_rent_cents)
@@ -136,20 +137,36 @@ async def report_unpaid_rent(
         s.unpaid_report_months,
         today(),
     )
+    row = UnpaidRentReport(
+        tenant=tenant,
+        amount_owed_cents=req.amount_owed_cents,
+        months=req.months,
+        unpaid_since=req.unpaid_since,
+        rent_cents=rent,
+        charges_cents=charges,
+        benefit_cents=benefit,
+        threshold_cents=result.threshold_cents,
+        constituted=result.constituted,
+        report_deadline=result.deadline,
+        created_by_id=ctx.principal.user_id,
+    )
+    rows = [
+        ("Montant dû", french.euros(row.amount_owed_cents)),
+        ("Nombre de mois impayés", str(row.months)),
+        ("Impayé depuis le", french.day(row.unpaid_since)),
+        ("Loyer mensuel hors charges", french.euros(rent)),
+        ("Charges mensuelles", french.euros(charges)),
+        ("Aide versée au bailleur", french.euros(benefit)),
+        ("Seuil de constitution", french.euros(result.threshold_cents)),
+    ]
+    rendered = await receipts.prepare(
+        ctx, receipts.UNPAID, "Signalement d'impayé de loyer", tenant,
+        [("Impayé signalé", rows)],
+        [explain(row, result, s.unpaid_threshold_months, s.unpaid_report_months)],
+    )
     async with in_transaction():
-        row = await UnpaidRentReport.create(
-            tenant=tenant,
-            amount_owed_cents=req.amount_owed_cents,
-            months=req.months,
-            unpaid_since=req.unpaid_since,
-            rent_cents=rent,
-            charges_cents=charges,
-            benefit_cents=benefit,
-            threshold_cents=result.threshold_cents,
-            constituted=result.constituted,
-            report_deadline=result.deadline,
-            created_by_id=ctx.principal.user_id,
-        )
+        await row.save()
+        receipt = await rendered.store(row.id)
         await record_action(
             ctx,
             "unpaid_rent_reported",
@@ -164,10 +181,12 @@ async def report_unpaid_rent(
                 "threshold_cents": result.threshold_cents,
                 "constituted": result.constituted,
                 "report_deadline": result.deadline,
+                "reference": receipt.reference,
+                "receiptSha256": receipt.sha256,
             },
         )
     row.tenant = tenant
-    return row, result
+    return row, result, receipt
 
 
 def explain(row: UnpaidRentReport, a: Assessment, threshold_months: int, report_months: int) -> str:

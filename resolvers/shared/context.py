@@ -42,6 +42,8 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     # Cookies to set or clear on the HTTP response (login, logout).
     cookies: list[tuple[str, str | None]] = field(default_factory=list)
+    # The caller as the schema's read rules see it (schema.read_rules.Reader), per operation.
+    reader: Any = None
 
     @property
     def settings(self) -> Settings:

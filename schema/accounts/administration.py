@@ -14,8 +14,7 @@ from schema.permissions import MayManage, MayReplaceAdmin
 class AccountAdminMutation:
     @strawberry.mutation(
         description=(
-            "Déverrouille un utilisateur de l'organisme verrouillé après des échecs de connexion "
-            "(administrateur ou responsable d'habilitation)."
+            "Déverrouille un utilisateur de l'organisme verrouillé après des échecs de connexion."
         ),
         permission_classes=[MayManage],
     )
@@ -25,7 +24,7 @@ class AccountAdminMutation:
 
     @strawberry.mutation(
         description=(
-            "Remplace l'administrateur d'un organisme par un de ses utilisateurs (agent de la Caf)."
+            "Remplace l'administrateur d'un organisme par un de ses utilisateurs."
         ),
         permission_classes=[MayReplaceAdmin],
     )

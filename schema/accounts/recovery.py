@@ -14,7 +14,7 @@ class RecoveryMutation:
         description=(
             "Identifiant perdu : avec le N° utilisateur (14 caractères), l'identifiant et un "
             "nouveau mot de passe provisoire sont envoyés aux adresses de l'organisme (courriel "
-            "et courrier). Répond toujours true (public)."
+            "et courrier). Répond toujours true."
         ),
         permission_classes=[Public],
     )
@@ -25,7 +25,7 @@ class RecoveryMutation:
         description=(
             "Mot de passe oublié : un mot de passe provisoire est envoyé par courriel, à changer "
             "à la connexion suivante ; l'actuel reste valable tant que le provisoire n'a pas "
-            "servi. Répond toujours true (public)."
+            "servi. Répond toujours true."
         ),
         permission_classes=[Public],
     )

@@ -14,15 +14,8 @@ from resolvers.habilitations.memberships import roles_and_group_ids
 from resolvers.shared.errors import NotFound
 from resolvers.shared.loaders import GroupByIdLoader, OrganisationByIdLoader
 from schema.common import HousingType, WorkMode
-from schema.permissions import (
-    ANYONE,
-    SELF_OR_MANAGER,
-    VISIBLE_OBJECT,
-    Authenticated,
-    FirstLoginSession,
-    Public,
-    readable_by,
-)
+from schema.permissions import Authenticated, FirstLoginSession, Public
+from schema.read_rules import ANYONE, MEMBER_OR_AGENT, SELF_OR_MANAGER, readable_by
 
 RequiredAction = strawberry.enum(RequiredActionEnum, description="Étape obligatoire restante.")
 
@@ -47,7 +40,7 @@ def login_result(outcome: resolve.LoginOutcome) -> LoginResult:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(MEMBER_OR_AGENT)
 @strawberry.type(description="Organisme partenaire et sa convention.")
 class Organisation:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -55,6 +48,10 @@ class Organisation:
     user_number: str = strawberry.field(description="N° utilisateur (14 caractères).")
     convention_name: str = strawberry.field(description="Convention sélectionnée.")
     convention_state: str = strawberry.field(description="État de la convention.")
+
+    @property
+    def organisation_id(self) -> int:
+        return int(self.id)
 
     @classmethod
     def from_row(cls, row: OrganisationRow) -> Organisation:
@@ -67,13 +64,14 @@ class Organisation:
         )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(MEMBER_OR_AGENT)
 @strawberry.type(description="Groupe d'habilitation : un type de logement sur des zones.")
 class HabilitationGroup:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
     name: str = strawberry.field(description="Nom du groupe.")
     housing_type: HousingType = strawberry.field(description="Type de logement couvert.")
     zones: list[str] = strawberry.field(description="Départements couverts.")
+    organisation_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row) -> HabilitationGroup:
@@ -82,6 +80,7 @@ class HabilitationGroup:
             name=row.name,
             housing_type=row.housing_type,
             zones=list(row.zones),
+            organisation_id=row.organisation_id,
         )
 
 
@@ -148,7 +147,9 @@ class CompleteFirstLoginInput:
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="L'utilisateur connecté.", permission_classes=[Authenticated])
+    @strawberry.field(
+        description="Le compte de la session en cours.", permission_classes=[Authenticated]
+    )
     async def me(self, info: strawberry.Info) -> User:
         row = await UserRow.get_or_none(id=info.context.principal.user_id)
         if row is None:
@@ -159,7 +160,7 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        description="Connexion avec l'identifiant et le mot de passe (public).",
+        description="Connexion avec l'identifiant et le mot de passe.",
         permission_classes=[Public],
     )
     async def login(self, info: strawberry.Info, identifier: str, password: str) -> LoginResult:
@@ -168,7 +169,7 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Première connexion : la première personne qui la termine pour les identifiants "
-            "de l'organisation en devient l'administrateur (session de première connexion)."
+            "de l'organisation en devient l'administrateur."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -181,8 +182,7 @@ class AccountMutation:
     @strawberry.mutation(
         description=(
             "Changement de mot de passe : toutes les sessions de l'utilisateur prennent fin, "
-            "une nouvelle est ouverte (utilisateur connecté, y compris avec un mot de passe "
-            "provisoire à changer)."
+            "une nouvelle est ouverte ; possible aussi avec un mot de passe provisoire à changer."
         ),
         permission_classes=[FirstLoginSession],
     )
@@ -192,6 +192,8 @@ class AccountMutation:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
 
-    @strawberry.mutation(description="Déconnexion.", permission_classes=[FirstLoginSession])
+    @strawberry.mutation(
+        description="Déconnexion : la session prend fin.", permission_classes=[FirstLoginSession]
+    )
     async def logout(self, info: strawberry.Info) -> bool:
         return await resolve.logout(info.context)

@@ -52,7 +52,7 @@ def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
 class AuditQuery:
     @strawberry.field(
         description="Règles et appartenances en vigueur d'une organisation, en termes métier et "
-        "en lignes Casbin, avec le modèle Casbin. Auditeur de la Caf.",
+        "en lignes Casbin, avec le modèle Casbin.",
         permission_classes=[MayAudit],
     )
     async def policies(
@@ -64,7 +64,7 @@ class AuditQuery:
 
     @strawberry.field(
         description="L'accès d'un utilisateur à un locataire est-il accordé, par quel chemin, "
-        "ou pour quelle raison est-il refusé. Auditeur de la Caf.",
+        "ou pour quelle raison est-il refusé.",
         permission_classes=[MayAudit],
     )
     async def explain_access(
@@ -81,8 +81,7 @@ class AuditQuery:
         return AccessExplanation.build(answer.user, answer.explanation)
 
     @strawberry.field(
-        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin. "
-        "Auditeur de la Caf.",
+        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin.",
         permission_classes=[MayAudit],
     )
     async def who_can_access(
@@ -98,8 +97,7 @@ class AuditQuery:
         return [AccessExplanation.build(a.user, a.explanation) for a in answers]
 
     @strawberry.field(
-        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone. "
-        "Auditeur de la Caf.",
+        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone.",
         permission_classes=[MayAudit],
     )
     async def user_access(
@@ -119,7 +117,7 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Le journal d'audit, du plus ancien au plus récent. Auditeur de la Caf.",
+        description="Le journal d'audit, du plus ancien au plus récent.",
         permission_classes=[MayAudit],
     )
     async def audit_events(
@@ -135,8 +133,7 @@ class AuditQuery:
         return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
-        description="Recalcule les empreintes du journal et signale le premier maillon rompu. "
-        "Auditeur de la Caf.",
+        description="Recalcule les empreintes du journal et signale le premier maillon rompu.",
         permission_classes=[MayAudit],
     )
     async def verify_audit_chain(self) -> AuditChainReport:
@@ -146,7 +143,7 @@ class AuditQuery:
 
     @strawberry.field(
         description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
-        "qui gagne ou perd l'accès à combien de locataires. Auditeur de la Caf.",
+        "qui gagne ou perd l'accès à combien de locataires.",
         permission_classes=[MayAudit],
     )
     async def simulate_habilitation_change(

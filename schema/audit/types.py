@@ -18,7 +18,7 @@ from schema.common import (
     HousingType,
     decode_id,
 )
-from schema.permissions import AUDITOR, readable_by
+from schema.read_rules import AUDITOR, readable_by
 
 RefusalReason = strawberry.enum(
     Enum("RefusalReason", {r.name: r.value for r in Refusal}),

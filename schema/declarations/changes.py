@@ -11,8 +11,9 @@ from models.enums import ChangeKind as ChangeKindEnum
 from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.permissions import Authenticated
+from schema.read_rules import OF_TENANT, readable_by
 
 ChangeKind = strawberry.enum(
     ChangeKindEnum,
@@ -43,7 +44,7 @@ class DeclareChangeInput:
     comment: str | None = strawberry.field(default=None, description="Précisions libres.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Un changement déclaré à la Caf.")
 class ChangeDeclaration:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -56,6 +57,13 @@ class ChangeDeclaration:
     late: bool = strawberry.field(description="Départ déclaré après le délai d'un mois.")
     notices: list[str] = strawberry.field(description="Ce que le bailleur doit savoir.")
     declared_at: datetime = strawberry.field(description="Date et heure de la déclaration.")
+    reference: str | None = strawberry.field(
+        description="Référence imprimée sur l'accusé de réception (nulle pour une déclaration "
+        "antérieure aux accusés)."
+    )
+    receipt_url: str | None = strawberry.field(
+        description="L'accusé de réception PDF, rendu à la déclaration et servi tel quel."
+    )
 
 
 @strawberry.input(description="Un impayé de loyer à signaler.")
@@ -77,7 +85,7 @@ class ReportUnpaidRentInput:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Un signalement d'impayé et ce que le service en conclut.")
 class UnpaidRentReport:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -93,20 +101,27 @@ class UnpaidRentReport:
     report_deadline: date | None = strawberry.field(description="Date limite de signalement.")
     late: bool = strawberry.field(description="Le délai de signalement est-il dépassé ?")
     message: str = strawberry.field(description="L'explication, en français.")
+    reference: str | None = strawberry.field(
+        description="Référence imprimée sur l'accusé de réception (nul pour un signalement "
+        "antérieur aux accusés)."
+    )
+    receipt_url: str | None = strawberry.field(
+        description="L'accusé de réception PDF, rendu au signalement et servi tel quel."
+    )
 
 
 @strawberry.type
 class ChangeMutation:
     @strawberry.mutation(
         description="Déclare un changement (départ, fin de gestion, colocataires, non-décence). "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def declare_change(
         self, info: strawberry.Info, input: DeclareChangeInput
     ) -> ChangeDeclaration:  # noqa: A002
         ctx = info.context
-        row = await changes.declare_change(
+        row, receipt = await changes.declare_change(
             ctx,
             changes.ChangeRequest(
                 tenant_id=decode_id(input.tenant_id),
@@ -129,18 +144,20 @@ class ChangeMutation:
             late=row.late,
             notices=changes.notices(row, s.departure_notice_days, s.non_decency_hold_months),
             declared_at=row.created_at,
+            reference=receipt.reference,
+            receipt_url=f"/receipts/changes/{row.id}.pdf",
         )
 
     @strawberry.mutation(
         description="Signale un impayé ; dit s'il est constitué et jusqu'à quand le signaler. "
-        "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND).",
+        + DECLARABLE,
         permission_classes=[Authenticated],
     )
     async def report_unpaid_rent(
         self, info: strawberry.Info, input: ReportUnpaidRentInput
     ) -> UnpaidRentReport:  # noqa: A002
         ctx = info.context
-        row, a = await unpaid.report_unpaid_rent(
+        row, a, receipt = await unpaid.report_unpaid_rent(
             ctx,
             unpaid.UnpaidRequest(
                 tenant_id=decode_id(input.tenant_id),
@@ -165,4 +182,6 @@ class ChangeMutation:
             report_deadline=a.deadline,
             late=a.late,
             message=unpaid.explain(row, a, s.unpaid_threshold_months, s.unpaid_report_months),
+            reference=receipt.reference,
+            receipt_url=f"/receipts/unpaid/{row.id}.pdf",
         )

@@ -19,10 +19,11 @@ from schema.common import (
 )
 from schema.declarations.tenant_nodes import tenant_nodes
 from schema.declarations.tenants import Tenant
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.permissions import Authenticated
+from schema.read_rules import OF_TENANT, readable_by
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Un versement d'aide au logement au bailleur.")
 class Payment:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")

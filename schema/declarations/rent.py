@@ -12,11 +12,12 @@ from resolvers.declarations.rent_rules import ANSWERS
 from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
 from schema.declarations.tenant_nodes import tenant_node
-from schema.declarations.tenants import Tenant
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.permissions import Authenticated
+from schema.read_rules import OF_TENANT, PART_OF_PARENT, readable_by
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Une réponse du récapitulatif.")
 class DeclarationAnswer:
     field: str = strawberry.field(description="Champ de saisie concerné (vide si sans objet).")
@@ -24,7 +25,7 @@ class DeclarationAnswer:
     value: str = strawberry.field(description="Réponse mise en forme (montants « 328,75 € »).")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Une des cinq rubriques de la saisie.")
 class DeclarationSection:
     number: int = strawberry.field(description="Numéro de la rubrique (1 à 5).")
@@ -32,14 +33,14 @@ class DeclarationSection:
     answers: list[DeclarationAnswer] = strawberry.field(description="Réponses de la rubrique.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Réponse manquante ou incohérente.")
 class FieldProblem:
     field: str = strawberry.field(description="Champ de saisie concerné.")
     message: str = strawberry.field(description="Ce qui manque ou ne va pas.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(
     description="Le récapitulatif de la déclaration, tel qu'il s'affiche avant validation."
 )
@@ -55,7 +56,7 @@ class DeclarationSummary:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(PART_OF_PARENT)
 @strawberry.type(description="Dernières informations connues de la Caf sur le locataire.")
 class LastKnownInformation:
     tenant_name: str = strawberry.field(description="Prénom et nom du locataire.")
@@ -72,7 +73,7 @@ class LastKnownInformation:
     address: str = strawberry.field(description="Adresse du logement.")
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(OF_TENANT)
 @strawberry.type(description="Déclaration du loyer de juillet d'un locataire pour une campagne.")
 class RentDeclaration:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -172,9 +173,6 @@ class RentDeclarationInput:
         }
 
 
-DECLARE = "Utilisateur habilité à déclarer pour ce locataire (sinon NOT_FOUND)."
-
-
 @strawberry.type
 class DeclarationQuery:
     @strawberry.field(
@@ -189,7 +187,7 @@ class DeclarationQuery:
 @strawberry.type
 class DeclarationMutation:
     @strawberry.mutation(
-        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARE}",
+        description=f"Ouvre la déclaration du loyer de juillet d'un locataire. {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def start_rent_declaration(
@@ -199,7 +197,7 @@ class DeclarationMutation:
         return await declaration_node(info.context, row)
 
     @strawberry.mutation(
-        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARE}",
+        description=f"Enregistre une étape de la saisie (CONFLICT si déjà transmise). {DECLARABLE}",
         permission_classes=[Authenticated],
     )
     async def save_rent_declaration(
@@ -215,7 +213,7 @@ class DeclarationMutation:
         description=(
             "Valide et transmet la déclaration à la Caf, une seule fois. BAD_USER_INPUT "
             "nomme chaque réponse manquante ; un loyer inhabituel demande confirmAmount: true. "
-            + DECLARE
+            + DECLARABLE
         ),
         permission_classes=[Authenticated],
     )

@@ -18,10 +18,11 @@ from schema.common import (
     decode_cursor,
     decode_id,
 )
-from schema.permissions import VISIBLE_OBJECT, Authenticated, readable_by
+from schema.permissions import Authenticated
+from schema.read_rules import HOUSING, SIGNED_IN, TENANT, readable_by
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(HOUSING)
 @strawberry.type(description="Logement géré par l'organisation.")
 class Housing:
     id: strawberry.ID = strawberry.field(description="Identifiant opaque.")
@@ -30,6 +31,12 @@ class Housing:
     commune: str = strawberry.field(description="Commune.")
     departement: str = strawberry.field(description="Code du département (zone).")
     type: HousingType = strawberry.field(description="Conventionné ou privé.")
+    organisation_id: strawberry.Private[int]
+
+    @property
+    def housing_place(self) -> tuple[int, str, str]:
+        """What habilitations decide on: organisation, housing type, département."""
+        return self.organisation_id, self.type.value, self.departement
 
     @classmethod
     def from_row(cls, row: HousingRow) -> Housing:
@@ -40,10 +47,11 @@ class Housing:
             commune=row.commune,
             departement=row.departement,
             type=row.housing_type,
+            organisation_id=row.organisation_id,
         )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(TENANT)
 @strawberry.type(
     description="Locataire allocataire dont l'aide au logement est versée au bailleur."
 )
@@ -64,6 +72,10 @@ class Tenant:
         description="État de la déclaration de loyer de la campagne en cours."
     )
     campaign_year: strawberry.Private[int]
+
+    @property
+    def housing_place(self) -> tuple[int, str, str]:
+        return self.housing.housing_place
 
     @classmethod
     def from_row(
@@ -96,7 +108,7 @@ class TenantFilter:
     )
 
 
-@readable_by(VISIBLE_OBJECT)
+@readable_by(SIGNED_IN)
 @strawberry.type(description="Avancement de la campagne de déclaration des loyers.")
 class RentCampaign:
     year: int = strawberry.field(description="Année de la campagne (loyer de juillet).")
@@ -112,6 +124,10 @@ def tenant_connection(
     none = DeclarationState.NON_SAISI
     nodes = [Tenant.from_row(r, year, states.get(r.id, none)) for r in page.rows]
     return connection_of(page, nodes)
+
+
+# What the declaring mutations add to their permission class: a condition on the tenant.
+DECLARABLE = "Seulement pour un locataire sur lequel l'appelant peut déclarer (sinon NOT_FOUND)."
 
 
 @strawberry.type

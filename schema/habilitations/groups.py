@@ -58,7 +58,7 @@ class HabilitationQuery:
 
     @strawberry.field(
         description=(
-            "Les utilisateurs de l'organisation (administrateur et responsables d'habilitation)."
+            "Les utilisateurs de l'organisation de l'appelant."
         ),
         permission_classes=[MayManage],
     )
@@ -102,7 +102,7 @@ class HabilitationMutation:
 
     @strawberry.mutation(
         description=(
-            "Désigner (ou retirer) un responsable d'habilitation — administrateur seulement."
+            "Désigner (ou retirer) un responsable d'habilitation."
         ),
         permission_classes=[MayDelegate],
     )

@@ -38,13 +38,14 @@ GET = f"""query($id: ID!) {{ rentDeclaration(id: $id) {{ {DECLARATION_FIELDS} }}
 DECLARE_CHANGE = """mutation($input: DeclareChangeInput!) {
   declareChange(input: $input) {
     id kind eventDate reason coTenantCount comment late notices declaredAt tenant { lastName }
+    reference receiptUrl
   }
 }"""
 
 REPORT_UNPAID = """mutation($input: ReportUnpaidRentInput!) {
   reportUnpaidRent(input: $input) {
     id amountOwedCents months unpaidSince thresholdCents constituted constitutedOn
-    reportDeadline late message tenant { lastName }
+    reportDeadline late message tenant { lastName } reference receiptUrl
   }
 }"""
 
@@ -56,3 +57,6 @@ PAYMENTS = """query($first: Int!, $after: String, $filter: PaymentFilter) {
                    tenant { lastName declarationState } } }
   }
 }"""
+
+VERIFY_RECEIPT = """query($r: String!, $c: String!) {
+  verifyReceipt(reference: $r, code: $c) { genuine sha256 kind issuedAt } }"""

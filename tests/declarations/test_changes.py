@@ -1,20 +1,9 @@
 """« Déclarer un changement » and « Signaler un impayé » (thresholds of the domain notes)."""
 
-from datetime import timedelta
-
 from models import AuditEvent, Tenant, UnpaidRentReport
-from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
 from tests.declarations.operations import DECLARE_CHANGE, REPORT_UNPAID
-from tests.support.declaration_ops import demo_login, tenant_id
-
-
-def days_ago(n: int) -> str:
-    return (today() - timedelta(days=n)).isoformat()
-
-
-def month_start(months_ago: int):
-    return add_months(today().replace(day=1), -months_ago)
+from tests.support.declaration_ops import days_ago, demo_login, month_start, tenant_id
 
 
 async def change(api, token, last_name: str, **fields) -> dict:

@@ -1,12 +1,10 @@
 """The receipt PDF: its content, and who may fetch it."""
 
-import io
 import shutil
 import subprocess
 from datetime import UTC, datetime
 
 import pytest
-from pypdf import PdfReader
 
 from bailleurs.demo import DEMO_LOGINS
 from models import RentDeclaration
@@ -15,29 +13,13 @@ from resolvers.shared import french
 from tests.accounts.operations import LOGIN
 from tests.declarations.operations import VALIDATE
 from tests.support.declaration_ops import demo_login, filled, started
-
-STEPS = [
-    {"stillManager": True},
-    {"tenantStillPresent": True},
-    {"colocation": False},
-    {"rentCents": 32875, "chargesCents": 4500},
-    {"unpaidAmountCents": 123456, "unpaidSince": "2026-08-05"},
-]
+from tests.support.receipts import STEPS, fetch, pdf_text
 
 
 async def transmitted(api, token: str) -> dict:
     declaration = await filled(api, token, "BRISSON", STEPS)
     data = await api.ok(VALIDATE, {"id": declaration["id"]}, token)
     return data["validateRentDeclaration"]
-
-
-async def fetch(api, url: str, token: str | None = None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return await api.client.get(url, headers=headers)
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 async def test_the_receipt_repeats_the_recapitulatif(api):

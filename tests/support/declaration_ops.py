@@ -3,8 +3,12 @@ tests/declarations/operations.py."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bailleurs.demo import DEMO_LOGINS, load_demo
 from models import Tenant
+from resolvers.shared.clock import today
+from resolvers.shared.french import add_months
 from tests.declarations.operations import SAVE, START
 
 # The guide's complete answer for BRISSON: still manager, tenant present, no colocation.
@@ -37,3 +41,11 @@ async def filled(api, token: str, last_name: str = "BRISSON", steps=BRISSON_ANSW
             "saveRentDeclaration"
         ]
     return declaration
+
+
+def days_ago(n: int) -> str:
+    return (today() - timedelta(days=n)).isoformat()
+
+
+def month_start(months_ago: int) -> date:
+    return add_months(today().replace(day=1), -months_ago)
