@@ -15,18 +15,12 @@ from tests.declarations.operations import (
     VERIFY_RECEIPT,
 )
 from tests.support.declaration_ops import days_ago, demo_login, filled, month_start, tenant_id
-from tests.support.receipts import STEPS, fetch, pdf_text
-
-
-async def _transmitted(api, token):
-    declaration = await filled(api, token, "BRISSON", STEPS)
-    data = await api.ok(VALIDATE, {"id": declaration["id"]}, token)
-    return data["validateRentDeclaration"]
+from tests.support.receipts import STEPS, fetch, pdf_text, transmitted
 
 
 async def test_the_receipt_is_stored_at_transmission_and_served_as_stored(api):
     token = await demo_login(api)
-    declaration = await _transmitted(api, token)
+    declaration = await transmitted(api, token)
     receipt = await Receipt.get(kind="rent", target_id=int(declaration["id"]))
     event = await AuditEvent.get(action="declaration_transmitted")
     assert event.after["receiptSha256"] == receipt.sha256
@@ -43,7 +37,7 @@ async def test_the_receipt_is_stored_at_transmission_and_served_as_stored(api):
 
 async def test_the_receipt_looks_official_and_carries_its_code(api):
     token = await demo_login(api)
-    declaration = await _transmitted(api, token)
+    declaration = await transmitted(api, token)
     receipt = await Receipt.get(kind="rent", target_id=int(declaration["id"]))
     text = pdf_text((await fetch(api, declaration["receiptUrl"], token)).content)
     assert "Caisse d'allocations familiales" in text
@@ -54,7 +48,7 @@ async def test_the_receipt_looks_official_and_carries_its_code(api):
 
 async def test_anyone_can_verify_a_receipt_without_learning_anything_personal(api):
     token = await demo_login(api)
-    declaration = await _transmitted(api, token)
+    declaration = await transmitted(api, token)
     receipt = await Receipt.get(kind="rent", target_id=int(declaration["id"]))
     genuine = await api.ok(VERIFY_RECEIPT, {"r": receipt.reference, "c": receipt.verification_code})
     typed = await api.ok(VERIFY_RECEIPT, {"r": receipt.reference.lower(),

@@ -11,15 +11,8 @@ from models import RentDeclaration
 from resolvers.accounts.sessions import COOKIE_NAME
 from resolvers.shared import french
 from tests.accounts.operations import LOGIN
-from tests.declarations.operations import VALIDATE
-from tests.support.declaration_ops import demo_login, filled, started
-from tests.support.receipts import STEPS, fetch, pdf_text
-
-
-async def transmitted(api, token: str) -> dict:
-    declaration = await filled(api, token, "BRISSON", STEPS)
-    data = await api.ok(VALIDATE, {"id": declaration["id"]}, token)
-    return data["validateRentDeclaration"]
+from tests.support.declaration_ops import demo_login, started
+from tests.support.receipts import fetch, pdf_text, transmitted
 
 
 async def test_the_receipt_repeats_the_recapitulatif(api):

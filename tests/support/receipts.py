@@ -1,11 +1,14 @@
-"""Helpers shared by the receipt tests: the answers of a transmitted declaration, fetching a
-receipt over HTTP and reading its text."""
+"""Helpers shared by the receipt tests: a transmitted declaration, fetching a receipt over HTTP
+and reading its text."""
 
 from __future__ import annotations
 
 import io
 
 from pypdf import PdfReader
+
+from tests.declarations.operations import VALIDATE
+from tests.support.declaration_ops import filled
 
 # BRISSON's answers with an unpaid-rent section, so that every part of the receipt is filled.
 STEPS = [
@@ -15,6 +18,14 @@ STEPS = [
     {"rentCents": 32875, "chargesCents": 4500},
     {"unpaidAmountCents": 123456, "unpaidSince": "2026-08-05"},
 ]
+
+
+
+async def transmitted(api, token: str) -> dict:
+    """BRISSON's declaration filled with STEPS and validated."""
+    declaration = await filled(api, token, "BRISSON", STEPS)
+    data = await api.ok(VALIDATE, {"id": declaration["id"]}, token)
+    return data["validateRentDeclaration"]
 
 
 async def fetch(api, url: str, token: str | None = None):
