@@ -11,12 +11,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from strawberry import Schema
 from tortoise import Tortoise
 
 from bailleurs import console, graphql_http, logs, trusted_documents
 from bailleurs.db import init_database
+from bailleurs.http_errors import EXCEPTION_HANDLERS
 from bailleurs.middleware import (
     BodyLimitMiddleware,
     RequestLogMiddleware,
@@ -142,7 +143,7 @@ def create_app(
                 allow_credentials=True,
             )
         )
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
@@ -164,6 +165,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = services

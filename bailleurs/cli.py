@@ -110,12 +110,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _import(path: Path) -> int:
     from bailleurs.db import init_database
-    from bailleurs.importer import ImportError_, import_data, parse
+    from bailleurs.importer import ImportFileRejected, import_data, parse
 
     settings = load()
     try:
         data = parse(path.read_text(encoding="utf-8"))
-    except ImportError_ as exc:
+    except ImportFileRejected as exc:
         print(f"Import refusé, rien n'a été importé ({len(exc.problems)} erreur(s)) :",
               file=sys.stderr)
         for problem in exc.problems:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from policies.vocabulary import Act
 from resolvers.audit.access_report import access_rows
 from resolvers.audit.policy_report import policy_report
 from resolvers.audit.questions import organisation_or_404, view_of
 from resolvers.shared.context import Context
-from resolvers.shared.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from resolvers.shared.errors import Forbidden, NotFound, Unauthenticated
 
 POLICY_HEADER = [
     "ligne",
@@ -53,7 +53,7 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _csv(header: list[str], rows: Iterable[list[object]]) -> str:
+def _csv(header: list[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
@@ -122,29 +122,21 @@ async def _access_csv(ctx: Context, organisation) -> str:
 
 
 EXPORTS = {"policies": _policies_csv, "access": _access_csv}
-STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
 
 async def export_response(ctx: Context, kind: str, organisation_id: str) -> Response:
-    try:
-        if ctx.principal is None or ctx.principal.restricted:
-            raise Unauthenticated()
-        if not await ctx.guard.may(Act.AUDIT):
-            raise Forbidden()
-        if kind not in EXPORTS or not organisation_id.isdigit():
-            raise NotFound("Export introuvable.")
-        organisation = await organisation_or_404(int(organisation_id))
-        body = await EXPORTS[kind](ctx, organisation)
-    except (Unauthenticated, Forbidden, NotFound) as exc:
-        return _error(exc)
+    """The CSV file; refusals are raised, answered by the application's error handlers."""
+    if ctx.principal is None or ctx.principal.restricted:
+        raise Unauthenticated()
+    if not await ctx.guard.has_organisation_right(Act.AUDIT):
+        raise Forbidden()
+    if kind not in EXPORTS or not organisation_id.isdigit():
+        raise NotFound("Export introuvable.")
+    organisation = await organisation_or_404(int(organisation_id))
+    body = await EXPORTS[kind](ctx, organisation)
     filename = f"{kind}-{organisation.id}.csv"
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _error(exc: DomainError) -> Response:
-    body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-    return JSONResponse(body, status_code=STATUS[type(exc)])

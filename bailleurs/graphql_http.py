@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from bailleurs import trusted_documents
 from bailleurs.console import console_page
+from bailleurs.http_errors import HttpError, error_body
 from bailleurs.middleware import BodyTooLarge
 from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
 from schema.errors import format_error, is_request_error
@@ -38,17 +39,6 @@ JSON = "application/json"
 _WILDCARDS = ("*/*", "application/*")
 
 log = logging.getLogger("bailleurs.http")
-
-
-class HttpError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        headers: dict[str, str] | None = None,
-        code: str = "BAD_REQUEST",
-    ):
-        self.status, self.message, self.headers, self.code = status, message, headers or {}, code
 
 
 def _media_range(part: str) -> tuple[str, float, str | None]:
@@ -165,7 +155,7 @@ def _unknown_operation(params: dict, max_tokens: int) -> str | None:
 async def _execute_one(schema, params: dict, context, allowed: set[OperationType], settings):
     """The GraphQL response body, and whether the request failed before execution."""
     if problem := _unknown_operation(params, settings.max_tokens):
-        return {"errors": [{"message": problem, "extensions": {"code": "BAD_REQUEST"}}]}, True
+        return error_body(problem, "BAD_REQUEST"), True
     result = await schema.execute(
         params["query"],
         variable_values=params.get("variables"),
@@ -183,15 +173,8 @@ async def _execute_one(schema, params: dict, context, allowed: set[OperationType
     return body, request_failed
 
 
-def _json(body: Any, status: int, media_type: str, headers: dict[str, str] | None = None):
-    return JSONResponse(
-        body, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
-    )
-
-
-def _error_response(error: HttpError, media_type: str) -> Response:
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    return _json(body, error.status, media_type, error.headers)
+def _json(body: Any, status: int, media_type: str) -> Response:
+    return JSONResponse(body, status_code=status, media_type=f"{media_type}; charset=utf-8")
 
 
 def _graphiql(request: Request, settings) -> Response | None:
@@ -199,7 +182,7 @@ def _graphiql(request: Request, settings) -> Response | None:
     if not (wants_page and "text/html" in request.headers.get("accept", "")):
         return None
     if not settings.graphiql:
-        return _error_response(HttpError(404, "GraphiQL est désactivé.", code="NOT_FOUND"), JSON)
+        raise HttpError(404, "GraphiQL est désactivé.", code="NOT_FOUND")
     return console_page()
 
 
@@ -228,6 +211,7 @@ async def _trusted(request: Request, params: Any, settings) -> Any:
 
 
 async def _respond(request: Request, schema, make_context, settings, media_type: str):
+    batch: list[Any] | Any  # one operation's parameters, or a list of them (a batch)
     if request.method in ("GET", "HEAD"):
         batch, allowed = _params_from_query_string(request), {OperationType.QUERY}
     else:
@@ -251,36 +235,32 @@ async def _respond(request: Request, schema, make_context, settings, media_type:
 
 
 async def handle(request: Request, schema, make_context, settings, apply_cookies) -> Response:
+    """The response, or an error raised for the application's handlers (bailleurs.http_errors)
+    to answer in the negotiated media type."""
+    request.state.response_media_type = f"{JSON}; charset=utf-8"
     if (page := _graphiql(request, settings)) is not None:
         return page
-    media_type = JSON
     try:
         media_type = negotiate(request.headers.get("accept"))
+        request.state.response_media_type = f"{media_type}; charset=utf-8"
         response, context = await _respond(request, schema, make_context, settings, media_type)
     except InvalidOperationTypeError as exc:
         if exc.operation_type == OperationType.MUTATION:
-            error = HttpError(
+            raise HttpError(
                 405,
                 "Les mutations ne sont acceptées qu'en POST.",
                 {"Allow": "POST"},
                 code="METHOD_NOT_ALLOWED",
-            )
-        else:
-            error = HttpError(400, "Les souscriptions ne sont pas proposées.")
-        return _error_response(error, media_type)
-    except HttpError as error:
-        return _error_response(error, media_type)
-    except BodyTooLarge:
-        raise  # answered 413 by the body-limit middleware
+            ) from exc
+        raise HttpError(400, "Les souscriptions ne sont pas proposées.") from exc
+    except (HttpError, DomainError, BodyTooLarge):
+        raise  # BodyTooLarge: answered 413 by the body-limit middleware
     except Exception as exc:
         if is_unavailable(exc):  # the session lookup found the database out of reach
             log.warning("database unavailable", extra={"error": type(exc).__name__})
-            error = HttpError(503, Unavailable.default_message, {"Retry-After": "2"},
-                              code=Unavailable.code)
-            return _error_response(error, media_type)
+            raise Unavailable() from exc
         # Outside any resolver: logged here, never detailed.
         log.exception("unexpected error while handling a GraphQL request")
-        error = HttpError(500, DomainError.default_message, code="INTERNAL_SERVER_ERROR")
-        return _error_response(error, media_type)
+        raise DomainError() from exc
     apply_cookies(response, context)
     return response

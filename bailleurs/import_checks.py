@@ -12,19 +12,21 @@ from typing import Any
 
 from models import Housing, Organisation, Tenant
 from models.enums import HousingType
-from models.validators import is_allocataire_number, is_departement, is_postal_code, is_user_number
+from models.validators import (
+    column_length,
+    is_allocataire_number,
+    is_departement,
+    is_postal_code,
+    is_user_number,
+)
 
 TYPES = {"CONVENTIONNE": HousingType.CONVENTIONNE, "PRIVE": HousingType.PRIVE}
 
 
-class ImportError_(Exception):  # noqa: N801 - not the builtin
+class ImportFileRejected(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-def _max_length(model, column: str) -> int | None:
-    return getattr(model._meta.fields_map[column], "max_length", None)
 
 
 # File key -> (model, column) whose length limit applies, checked before anything is written.
@@ -54,8 +56,8 @@ class _Checker:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             self.problems.append(f"{where}.{key} : type inattendu ({type(value).__name__})")
             return None
-        limit = _max_length(*_LIMITS[key]) if key in _LIMITS and kind is str else None
-        if limit is not None and len(value) > limit:
+        limit = column_length(*_LIMITS[key]) if key in _LIMITS and kind is str else None
+        if limit is not None and isinstance(value, str) and len(value) > limit:
             self.problems.append(
                 f"{where}.{key} : trop long ({len(value)} caractères, {limit} au plus)"
             )
@@ -180,14 +182,14 @@ def validate(data: Any) -> None:
     for i, org in enumerate(v.c.require(data, "organisations", "fichier", list) or []):
         v.organisation(org, f"organisations[{i}]")
     if v.c.problems:
-        raise ImportError_(v.c.problems)
+        raise ImportFileRejected(v.c.problems)
 
 
 def parse(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportError_(
+        raise ImportFileRejected(
             [f"ligne {exc.lineno}, colonne {exc.colno} : JSON invalide ({exc.msg})"]
         ) from exc
     validate(data)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bailleurs.import_checks import TYPES, ImportError_, parse, validate
+from bailleurs.import_checks import TYPES, ImportFileRejected, parse, validate
 from models import HabilitationGroup, Housing, Organisation, Payment, Tenant
 from models.enums import HousingType
 from policies.defaults import group_rules, organisation_role_rules
@@ -26,7 +26,7 @@ TYPE_LABELS = {
     HousingType.PRIVE: "Logements privés",
 }
 
-__all__ = ["ImportError_", "Report", "import_data", "parse", "validate"]
+__all__ = ["ImportFileRejected", "Report", "import_data", "parse", "validate"]
 
 
 @dataclass

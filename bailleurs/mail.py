@@ -66,7 +66,7 @@ class _Courier:
                 raise
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        url = urlparse(self._settings.smtp_url)
+        url = urlparse(self._settings.smtp_url or "")
         smtp = aiosmtplib.SMTP(
             hostname=url.hostname or "127.0.0.1",
             port=url.port or 25,

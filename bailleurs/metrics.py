@@ -159,9 +159,8 @@ class _Snapshot(Collector):
 async def _snapshot() -> dict[str, tuple[str, float]]:
     moment = now()
     waiting = OutboxMail.filter(sent_at=None)
-    oldest: datetime | None = await waiting.order_by("created_at").first().values_list(
-        "created_at", flat=True
-    )
+    first = await waiting.order_by("created_at").first()
+    oldest: datetime | None = first.created_at if first else None
     values = {
         "bailleurs_outbox_backlog": ("Mails and letters not yet delivered.",
                                      await waiting.count()),

@@ -7,6 +7,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bailleurs.http_errors import error_response
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -88,7 +90,7 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._refuse(send)
+            return await self._refuse(scope, receive, send)
         received = 0
         started = too_large = False
 
@@ -108,7 +110,7 @@ class BodyLimitMiddleware:
                 # The app caught BodyTooLarge and answers (a 500, say): answer 413 instead.
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await self._refuse(send)
+                    await self._refuse(scope, receive, send)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -117,18 +119,10 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = (
-            '{"errors":[{"message":"La requête est trop volumineuse.",'
-            '"extensions":{"code":"BAD_REQUEST"}}]}'
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Answered before (or instead of) the application, so without its exception handlers.
+        headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+        response = error_response(413, "La requête est trop volumineuse.", "BAD_REQUEST", headers)
+        await response(scope, receive, send)

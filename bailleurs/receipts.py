@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from models import ChangeDeclaration, Organisation, UnpaidRentReport, User
 from models.enums import DeclarationState
@@ -14,12 +14,14 @@ from resolvers.declarations.tenants import get_tenant
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound
 
+RECEIPT_NOT_FOUND = "Reçu introuvable."
+
 
 async def receipt_pdf(context: Context, declaration_id: int) -> tuple[str, bytes]:
     """(file name, PDF) of a transmitted declaration the caller may read; NotFound otherwise."""
     row = await get_declaration(context, declaration_id, Act.READ)
     if row.state != DeclarationState.TRANSMIS:
-        raise NotFound("Reçu introuvable.")
+        raise NotFound(RECEIPT_NOT_FOUND)
     stored = await receipts.stored(receipts.RENT, row.id)
     if stored is None:  # transmitted before receipts were stored: rendered and kept now, once
         stored = await _store_late(context, row)
@@ -46,19 +48,12 @@ async def _store_late(context: Context, row):  # noqa: ANN001, ANN202 - RentDecl
 async def record_pdf(context: Context, kind: str, record_id: int) -> tuple[str, bytes]:
     """A change's or an unpaid report's receipt, to whoever may read its tenant."""
     model = {receipts.CHANGE: ChangeDeclaration, receipts.UNPAID: UnpaidRentReport}[kind]
-    row = await model.get_or_none(id=record_id)
-    stored = await receipts.stored(kind, record_id) if row else None
-    if row is None or stored is None:
-        raise NotFound("Reçu introuvable.")
-    await get_tenant(context, row.tenant_id, Act.READ)  # NotFound outside the caller's scope
+    tenant_id = await model.filter(id=record_id).first().values_list("tenant_id", flat=True)
+    stored = await receipts.stored(kind, record_id) if tenant_id else None
+    if not isinstance(tenant_id, int) or stored is None:
+        raise NotFound(RECEIPT_NOT_FOUND)
+    await get_tenant(context, tenant_id, Act.READ)  # NotFound outside the caller's scope
     return f"{stored.reference}.pdf", bytes(stored.pdf)
-
-
-def _not_found() -> Response:
-    return JSONResponse(
-        {"errors": [{"message": "Reçu introuvable.", "extensions": {"code": "NOT_FOUND"}}]},
-        status_code=404,
-    )
 
 
 async def receipt_response(context: Context, record_id: str, kind: str = receipts.RENT
@@ -67,14 +62,14 @@ async def receipt_response(context: Context, record_id: str, kind: str = receipt
     p = context.principal
     known = kind in (receipts.RENT, receipts.CHANGE, receipts.UNPAID)
     if p is None or p.restricted or p.user_id is None or not record_id.isdigit() or not known:
-        return _not_found()
+        raise NotFound(RECEIPT_NOT_FOUND)
     try:
         if kind == receipts.RENT:
             name, pdf = await receipt_pdf(context, int(record_id))
         else:
             name, pdf = await record_pdf(context, kind, int(record_id))
-    except NotFound:
-        return _not_found()
+    except NotFound as exc:  # the same words whatever was missing
+        raise NotFound(RECEIPT_NOT_FOUND) from exc
     return Response(
         pdf,
         media_type="application/pdf",

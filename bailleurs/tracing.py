@@ -60,7 +60,7 @@ def stop_database_spans() -> None:
     connection = aiosqlite.core.Connection
     if original := getattr(connection, "_untraced", None):
         connection._execute = original  # type: ignore[method-assign]
-        del connection._untraced
+        delattr(connection, "_untraced")
 
 
 def _trace_aiosqlite(provider: TracerProvider) -> None:

@@ -84,9 +84,7 @@ def parse_manifest(manifest: Any) -> dict[str, str]:
 async def register(manifest: Any, client: str) -> tuple[int, int]:
     """(added, already registered). Nothing is added when the manifest is refused."""
     documents = parse_manifest(manifest)
-    known = set(
-        await TrustedDocument.filter(sha256__in=list(documents)).values_list("sha256", flat=True)
-    )
+    known = {row.sha256 for row in await TrustedDocument.filter(sha256__in=list(documents))}
     moment = now()
     await TrustedDocument.bulk_create(
         [TrustedDocument(sha256=h, document=d, client=client[:100], added_at=moment)

@@ -1,19 +1,27 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import HousingType
+
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
 
 
 # A named set of (housing type, zones); its rights live in Casbin policy lines.
 class HabilitationGroup(Model):
 
     id = fields.IntField(primary_key=True)
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="groups", on_delete=fields.RESTRICT
     )
+    organisation_id: int
     name = fields.CharField(max_length=200)
     housing_type = fields.CharEnumField(HousingType, max_length=12)
-    zones = fields.JSONField()
+    zones: fields.JSONField[list[str]] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -8,14 +12,18 @@ from models.validators import (
     validate_postal_code,
 )
 
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
+
 
 # Logement managed by an organisation; its type and département decide who sees it.
 class Housing(Model):
 
     id = fields.IntField(primary_key=True)
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="housings", on_delete=fields.RESTRICT
     )
+    organisation_id: int
     ref = fields.CharField(max_length=64)
     housing_type = fields.CharEnumField(HousingType, max_length=12)
     address = fields.CharField(max_length=300)
@@ -33,9 +41,10 @@ class Housing(Model):
 class Tenant(Model):
 
     id = fields.IntField(primary_key=True)
-    housing = fields.ForeignKeyField(
+    housing: fields.ForeignKeyRelation[Housing] = fields.ForeignKeyField(
         "models.Housing", related_name="tenants", on_delete=fields.RESTRICT
     )
+    housing_id: int
     allocataire_number = fields.CharField(
         max_length=7, unique=True, validators=[validate_allocataire_number]
     )
@@ -56,9 +65,10 @@ class Tenant(Model):
 class Payment(Model):
 
     id = fields.IntField(primary_key=True)
-    tenant = fields.ForeignKeyField(
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
         "models.Tenant", related_name="payments", on_delete=fields.RESTRICT
     )
+    tenant_id: int
     month = fields.DateField()  # first day of the month of entitlement
     paid_on = fields.DateField()
     amount_cents = fields.IntField()

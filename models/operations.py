@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import MailChannel
+
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
+    from models.users import User
 
 
 # Append-only trail; the digest chains each event to the previous one.
@@ -9,20 +17,22 @@ class AuditEvent(Model):
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     actor_label = fields.CharField(max_length=120)
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    organisation_id: int | None
     action = fields.CharField(max_length=60)
     target_type = fields.CharField(max_length=40)
     target_id = fields.CharField(max_length=40, null=True)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.JSONField[Any] = fields.JSONField(null=True)
+    after: fields.JSONField[Any] = fields.JSONField(null=True)
     # Why the actor could act: the chain of grants behind the actor's right.
-    delegation = fields.JSONField(null=True)
+    delegation: fields.JSONField[Any] = fields.JSONField(null=True)
     prev_digest = fields.CharField(max_length=64)
     digest = fields.CharField(max_length=64, unique=True)
 
@@ -58,13 +68,15 @@ class Session(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     csrf_token = fields.CharField(max_length=64)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
+    user_id: int | None
     # Set for the organisation's first login, before any user exists.
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    organisation_id: int | None
     restricted = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()

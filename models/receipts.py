@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
 
 
 # A transmitted document's receipt, rendered once at transmission and served as stored: later
@@ -12,9 +19,10 @@ class Receipt(Model):
     # rent | change | unpaid, and the id of that declaration or report.
     kind = fields.CharField(max_length=8)
     target_id = fields.IntField()
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name=False, on_delete=fields.RESTRICT
     )
+    organisation_id: int
     pdf = fields.BinaryField()
     sha256 = fields.CharField(max_length=64)
     # Printed on the receipt: with the reference, anyone can check it is genuine (verifyReceipt).

@@ -1,16 +1,24 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AgencyRole, UserStatus, WorkMode
+
+if TYPE_CHECKING:  # relations named for type checkers only
+    from models.organisations import Organisation
 
 
 # Utilisateur partenaire, or an agency account when it has no organisation.
 class User(Model):
 
     id = fields.IntField(primary_key=True)
-    organisation = fields.ForeignKeyField(
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    organisation_id: int | None
     agency_role = fields.CharEnumField(AgencyRole, max_length=20, null=True)
     identifier = fields.CharField(max_length=40, unique=True)
     last_name = fields.CharField(max_length=100, default="")
@@ -32,9 +40,10 @@ class User(Model):
     failed_logins = fields.IntField(default=0)
     lock_count = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tortoise.exceptions import ValidationError
+from tortoise.models import Model
 
 DEPARTEMENTS: frozenset[str] = frozenset(
     [f"{n:02d}" for n in range(1, 20)]
@@ -33,10 +34,16 @@ def is_postal_code(value: str) -> bool:
     return bool(_POSTAL_CODE.fullmatch(value))
 
 
-def fits_column(model, field: str, value: str) -> bool:
+def column_length(model: type[Model], field: str) -> int | None:
+    """The length limit of a text column (None for a column without one)."""
+    return getattr(model._meta.fields_map[field], "max_length", None)
+
+
+def fits_column(model: type[Model], field: str, value: str) -> bool:
     """Could a row hold `value` in `field`? A longer value can match no row, and Tortoise refuses
     to even compare it: callers looking a row up by user input ask this first."""
-    return len(value) <= model._meta.fields_map[field].max_length
+    limit = column_length(model, field)
+    return limit is None or len(value) <= limit
 
 
 def _validator(check, message: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from casbin.persist.adapters.asyncio import AsyncAdapter
 
@@ -26,7 +27,7 @@ class DomainFilter:
     domains: tuple[str, ...]
 
 
-def _values(rule: list[str]) -> dict[str, str]:
+def _values(rule: list[str]) -> dict[str, Any]:
     return {column: value for column, value in zip(_COLUMNS, rule, strict=False)}
 
 

@@ -72,18 +72,20 @@ class Guard:
         p = self.principal
         if p is None or p.user_id is None or p.restricted:
             return None
-        return AGENCY_DOMAIN if p.is_agency else org_domain(p.organisation_id)
+        if p.is_agency:
+            return AGENCY_DOMAIN
+        return None if p.organisation_id is None else org_domain(p.organisation_id)
 
     async def _rights(self) -> tuple[dict[str, Scope], frozenset[str]]:
         if self._compiled is None:
-            domain = self.domain
-            if domain is None:
+            domain, p = self.domain, self.principal
+            if domain is None or p is None or p.user_id is None:
                 self._compiled = ({}, frozenset())
             else:
                 # One span per request: where the caller's rights come from (a no-op untraced).
                 with _tracer.start_as_current_span("authorization: rights of the caller") as span:
                     span.set_attribute("authorization.domain", domain)
-                    self._compiled = await self._cache.compiled(self.principal.user_id, domain)
+                    self._compiled = await self._cache.compiled(p.user_id, domain)
         return self._compiled
 
     async def scope(self, act: Act) -> Scope:
@@ -99,6 +101,6 @@ class Guard:
     async def has_role(self, role: Role) -> bool:
         return role.value in await self.roles()
 
-    async def may(self, act: Act) -> bool:
+    async def has_organisation_right(self, act: Act) -> bool:
         """An organisation- or agency-wide right (manage, delegate, audit, replace_admin)."""
         return not (await self.scope(act)).is_empty

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import Q
 
@@ -39,7 +40,7 @@ class Scope:
         """The same rule as `allows`, as one WHERE condition on housing columns."""
         if self.organisation_id is None or self.is_empty:
             return NOTHING
-        org = Q(**{f"{prefix}organisation_id": self.organisation_id})
+        org = _where(f"{prefix}organisation_id", self.organisation_id)
         if (ANY, ANY) in self.grants:
             return org
         zones_by_type: dict[str, set[str]] = defaultdict(set)
@@ -48,23 +49,29 @@ class Scope:
         any_type_zones = zones_by_type.pop(ANY, set())
         branches: list[Q] = []
         if any_type_zones:
-            branches.append(Q(**{f"{prefix}departement__in": sorted(any_type_zones)}))
+            branches.append(_where(f"{prefix}departement__in", sorted(any_type_zones)))
         for housing_type, zones in sorted(zones_by_type.items()):
-            kind = Q(**{f"{prefix}housing_type": housing_type})
+            kind = _where(f"{prefix}housing_type", housing_type)
             if ANY in zones:
                 branches.append(kind)
             else:
-                branches.append(kind & Q(**{f"{prefix}departement__in": sorted(zones)}))
+                branches.append(kind & _where(f"{prefix}departement__in", sorted(zones)))
         return org & Q(*branches, join_type=Q.OR)
 
 
 EMPTY = Scope(None, frozenset())
 
 
+def _where(column: str, value: Any) -> Q:
+    filters: dict[str, Any] = {column: value}
+    return Q(**filters)
+
+
 def compile_scopes(
-    organisation_id: int, permissions: list[list[str]]
+    organisation_id: int | None, permissions: list[list[str]]
 ) -> dict[str, Scope]:
-    """Turn Casbin's implicit permissions ([sub, dom, htype, zone, act]) into one Scope per act."""
+    """Turn Casbin's implicit permissions ([sub, dom, htype, zone, act]) into one Scope per act
+    (organisation None: the agency's rights, which reach no organisation's housing)."""
     grants: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for _sub, _dom, housing_type, zone, act in permissions:
         grants[act].add((housing_type, zone))

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 
-from bailleurs.settings import Settings
 from schema.accounts.administration import AccountAdminMutation
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
@@ -25,9 +25,12 @@ from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
-from schema.input_rules import NoNulCharacters
+from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
 from schema.permissions import Public, stating_who_may_call
 from schema.read_rules import ReadRulesExtension
+
+if TYPE_CHECKING:  # annotations only: the application passes its settings in
+    from bailleurs.settings import Settings
 
 
 @strawberry.type
@@ -58,7 +61,7 @@ def root_type(name: str, areas: tuple[type, ...]) -> type:
     """One root type from the areas' classes, each field's description ending with who may
     call it (generated from its permission classes, never written by hand)."""
     root = merge_types(name, areas)
-    definition = root.__strawberry_definition__
+    definition = root.__strawberry_definition__  # type: ignore[attr-defined]
     definition.fields = [stating_who_may_call(f) for f in definition.fields]
     return root
 
@@ -80,20 +83,24 @@ def build_schema(
     # built per request, those fresh classes are part of ValidationCache's key and it never hits
     # (validation then runs on every request). Build the rules once, add them per request.
     limits = [
-        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        *(refusing(rule, "La requête est trop profonde.")
+          for rule in QueryDepthLimiter(max_depth=settings.max_depth).validation_rules),
+        *(refusing(rule, "La requête contient trop d'alias.")
+          for rule in MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules),
         NoNulCharacters,
     ]
+    if not settings.introspection:  # what Strawberry's DisableIntrospection adds
+        limits.append(
+            refusing(NoSchemaIntrospectionCustomRule, "L'introspection du schéma est désactivée.")
+        )
     # Factories: Strawberry builds fresh extension instances for each request.
     extensions = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        TypedValidationCache,
         ReadRulesExtension,  # the caller's rights, read once for the types' read rules
     ]
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
     if settings.tracing:
         from schema.tracing import PrivateOpenTelemetryExtension
 

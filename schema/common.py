@@ -14,9 +14,14 @@ from policies.vocabulary import Act
 from resolvers.shared.errors import invalid
 from schema.read_rules import PAGE, readable_by
 
-HousingType = strawberry.enum(m.HousingType, description="Type de logement.")
-DeclarationState = strawberry.enum(m.DeclarationState, description="État d'une déclaration.")
-WorkMode = strawberry.enum(m.WorkMode, description="Poste sédentaire ou itinérant.")
+# strawberry.enum marks the model's enum class as a GraphQL enum and returns that same class:
+# plain aliases, so that a type checker reads them as types.
+HousingType = m.HousingType
+DeclarationState = m.DeclarationState
+WorkMode = m.WorkMode
+strawberry.enum(HousingType, description="Type de logement.")
+strawberry.enum(DeclarationState, description="État d'une déclaration.")
+strawberry.enum(WorkMode, description="Poste sédentaire ou itinérant.")
 
 
 @strawberry.enum(description="Action soumise à habilitation.")

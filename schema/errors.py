@@ -3,39 +3,50 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from tortoise.exceptions import ValidationError
 
 from resolvers.shared.errors import DomainError, Unavailable, is_unavailable
-from schema.input_rules import NUL_MESSAGE
 
 log = logging.getLogger("bailleurs.graphql")
 INVALID_VALUE = "Une valeur saisie n'est pas valide."
 
-# Errors of Strawberry's query-cost extensions, recognised by their wording.
-_LIMITS = (
-    (re.compile(r"exceeds maximum operation depth"), "La requête est trop profonde."),
-    (re.compile(r"aliases found"), "La requête contient trop d'alias."),
-    (re.compile(r"Document contains more than \d+ tokens"), "La requête est trop longue."),
-    (re.compile(re.escape(NUL_MESSAGE)), NUL_MESSAGE),
-    (re.compile(r"introspection has been disabled", re.I),
-     "L'introspection du schéma est désactivée."),
-)
+
+class ValidationFailed(GraphQLError):
+    """An error of a validation rule: the document does not fit the schema (see
+    schema.input_rules.TypedValidationCache, which gives validation errors this type)."""
+
+    @classmethod
+    def of(cls, error: GraphQLError) -> ValidationFailed:
+        return cls(error.message, error.nodes, original_error=error.original_error)
 
 
-def _request_error(message: str) -> tuple[str, str]:
-    """Code and French message of an error raised before execution (graphql-core's are English)."""
-    for pattern, french in _LIMITS:
-        if pattern.search(message):
-            return "BAD_USER_INPUT", french
-    if message.startswith("Syntax Error"):
+class RequestRefused(ValidationFailed):
+    """A document our limits refuse (depth, aliases, NUL characters, introspection): the
+    caller's input, said in French."""
+
+    def __init__(self, french: str, error: GraphQLError | None = None, nodes: Any = None) -> None:
+        super().__init__(error.message if error else french, error.nodes if error else nodes)
+        self.french = french
+
+
+def _request_error(error: GraphQLError) -> tuple[str, str]:
+    """Code and French message of an error raised before execution (graphql-core's are English),
+    from the type graphql-core (or our validation) gives it."""
+    if isinstance(error, RequestRefused):
+        return "BAD_USER_INPUT", error.french
+    if isinstance(error, GraphQLSyntaxError):
+        # graphql-core's token limit is a syntax error of its own wording, with no type of its own.
+        if error.message.endswith("tokens. Parsing aborted."):
+            return "BAD_USER_INPUT", "La requête est trop longue."
         return "GRAPHQL_PARSE_FAILED", "La requête GraphQL est mal formée."
-    if message.startswith("Variable "):
-        return "BAD_USER_INPUT", "Une variable de la requête a une valeur invalide."
-    return "GRAPHQL_VALIDATION_FAILED", "La requête GraphQL ne correspond pas au schéma."
+    if isinstance(error, ValidationFailed):
+        return "GRAPHQL_VALIDATION_FAILED", "La requête GraphQL ne correspond pas au schéma."
+    # Neither parsed nor validated badly: the variables failed to coerce (graphql-core's
+    # execution/values.py), before any field ran.
+    return "BAD_USER_INPUT", "Une variable de la requête a une valeur invalide."
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
@@ -53,11 +64,11 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             "extensions": {"code": original.code, **original.extensions},
         }
     if original is None and "code" in (error.extensions or {}):  # a permission class's own error
-        return {"message": error.message, **location, "extensions": dict(error.extensions)}
+        return {"message": error.message, **location, "extensions": dict(error.extensions or {})}
     if error.path is None:
         # Parse, validation and variable errors (the latter wrap the scalar's exception): the
         # original English text stays in `detail` for developers.
-        code, french = _request_error(error.message)
+        code, french = _request_error(error)
         return {
             "message": french,
             **location,

@@ -19,6 +19,7 @@ from strawberry.types.field import StrawberryField
 
 from policies.vocabulary import Act
 from resolvers.shared.errors import Forbidden, Unauthenticated
+from schema.info import Info
 
 WHO_MAY_CALL = "Qui peut l'appeler : "
 
@@ -39,7 +40,7 @@ class Public(Rule):
 
     description = "tout le monde, sans session"
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return True
 
 
@@ -49,7 +50,7 @@ class FirstLoginSession(Rule):
     error = Unauthenticated
     description = "toute session, y compris celle d'une première connexion"
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.principal is not None
 
 
@@ -59,7 +60,7 @@ class Authenticated(Rule):
     error = Unauthenticated
     description = "utilisateur connecté"
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         p = info.context.principal
         return p is not None and not p.restricted and p.user_id is not None
 
@@ -69,11 +70,11 @@ class _HasRight(Rule):
 
     act: Act
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         p = info.context.principal
         if p is None or p.restricted or p.user_id is None:
             raise Unauthenticated()
-        return await info.context.guard.may(self.act)
+        return await info.context.guard.has_organisation_right(self.act)
 
 
 class MayManage(_HasRight):
@@ -109,7 +110,7 @@ def stating_who_may_call(field: StrawberryField) -> StrawberryField:
     if not field.permission_classes:
         raise TypeError(f"root field {field.python_name!r} has no permission class")
     stated = copy.copy(field)
-    sentence = who_may_call(field.permission_classes)
+    sentence = who_may_call(rule for rule in field.permission_classes if issubclass(rule, Rule))
     stated.description = f"{field.description} {sentence}" if field.description else sentence
     return stated
 

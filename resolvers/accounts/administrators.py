@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from models import Organisation, User
 from policies.vocabulary import Role, org_domain, parse_id, user_subject
 from resolvers.accounts import mails as account_mails
@@ -33,10 +35,10 @@ async def _load(organisation_id: int, user_id: int) -> tuple[Organisation, User]
 
 async def replace_administrator(ctx: Context, organisation_id: int, user_id: int) -> User:
     organisation, user = await _load(organisation_id, user_id)
-    actor = await User.get(id=ctx.principal.user_id)
+    actor = await User.get(id=ctx.user_id)
     domain = org_domain(organisation.id)
     role = Role.ADMINISTRATEUR.value
-    record = dict(
+    record: dict[str, Any] = dict(
         actor_id=actor.id,
         actor_label=actor.identifier,
         organisation_id=organisation.id,

@@ -149,7 +149,7 @@ async def record_identifier_failure(
 
 async def unlock_user(ctx: Context, user_id: int) -> User:
     """An administrator (or responsable) unlocks a user of their own organisation."""
-    actor = ctx.principal
+    actor = ctx.caller
     user = await User.get_or_none(id=user_id, organisation_id=actor.organisation_id)
     if user is None or actor.organisation_id is None:
         raise NotFound("Utilisateur introuvable.")

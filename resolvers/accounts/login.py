@@ -130,6 +130,7 @@ async def _login_with_letter(ctx: Context, identifier: str, password: str) -> Lo
         if await lockout.record_identifier_failure(ctx, identifier, organisation):
             raise RateLimited(lockout.LOCKED)
         raise Unauthenticated(BAD_CREDENTIALS)
+    assert organisation is not None  # its letter's password matched
     return await _start(ctx, user=None, organisation_id=organisation.id, actions=ALL_ACTIONS)
 
 
@@ -171,11 +172,11 @@ def _apply_profile(user: User, data: FirstLoginInput, password_hash: str) -> Non
 
 
 async def complete_first_login(ctx: Context, data: FirstLoginInput) -> LoginOutcome:
-    principal = ctx.principal
+    principal = ctx.caller
     _check_first_login(ctx, data)
     if principal.user_id is None:
         password_hash = await hash_in_thread(ctx.settings, data.new_password)
-        user = await _activate_organisation(ctx, principal.organisation_id, data, password_hash)
+        user = await _activate_organisation(ctx, ctx.organisation_id, data, password_hash)
     else:
         user = await User.get(id=principal.user_id)
         if await verify_in_thread(ctx.settings, user.password_hash, data.new_password):
@@ -225,9 +226,10 @@ async def _activate_organisation(
 
 async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
     """Every session of the user ends; the caller gets a fresh one."""
-    if ctx.principal.user_id is None:  # the letter's session: no password of one's own yet
+    user_id = ctx.caller.user_id
+    if user_id is None:  # the letter's session: no password of one's own yet
         raise Unauthenticated("Terminez d'abord la première connexion.")
-    user = await User.get(id=ctx.principal.user_id)
+    user = await User.get(id=user_id)
     check_strength(ctx.settings, new)
     matched = await verify_in_thread(ctx.settings, user.password_hash, current)
     if lockout.is_locked(user):
@@ -255,6 +257,6 @@ async def change_password(ctx: Context, current: str, new: str) -> LoginOutcome:
 
 
 async def logout(ctx: Context) -> bool:
-    await revoke_session(ctx.principal.session_id)
+    await revoke_session(ctx.caller.session_id)
     ctx.cookies.append((COOKIE_NAME, None))
     return True

@@ -6,12 +6,15 @@ import asyncio
 import secrets
 import string
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bailleurs.settings import Settings
 from resolvers.shared.errors import Invalid
+
+if TYPE_CHECKING:  # annotations only: settings reach this layer through the context
+    from bailleurs.settings import Settings
 
 _ALPHABET = string.ascii_letters + string.digits
 _SYMBOLS = "!#$%&*+-=?@_"

@@ -4,7 +4,7 @@ field, in French, before anything is written."""
 from __future__ import annotations
 
 from models import User
-from models.validators import fits_column
+from models.validators import column_length, fits_column
 
 TOO_LONG = "{label} ne peut dépasser {limit} caractères."
 
@@ -16,7 +16,7 @@ def person_problems(last_name: str, first_name: str, email: str, phone: str | No
                                       ("firstName", "first_name", "Le prénom", first_name.strip()),
                                       ("phone", "phone", "Le téléphone", phone or "")):
         if not fits_column(User, column, value):
-            limit = User._meta.fields_map[column].max_length
+            limit = column_length(User, column)
             problems[key] = TOO_LONG.format(label=label, limit=limit)
     if not last_name.strip():
         problems["lastName"] = "Le nom est obligatoire."

@@ -69,6 +69,7 @@ async def request_password_reset(ctx: Context, email: str) -> bool:
             await User.filter(id=user.id).update(
                 provisional_password_hash=password_hash, provisional_expires_at=expires_at
             )
+            assert user.email is not None  # found by their address
             await queue_mail(user.email, *account_mails.password_reset(user, password, expires_at))
             await record_anonymous(
                 ctx,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from bailleurs.settings import Settings
 from models import Session, User
 from models.enums import UserStatus
 from policies.principal import Principal
 from resolvers.shared.clock import now, today
+
+if TYPE_CHECKING:  # annotations only: settings reach this layer through the context
+    from bailleurs.settings import Settings
 
 COOKIE_NAME = "bailleurs_session"
 
@@ -90,7 +93,7 @@ async def revoke_sessions(user_id: int, keep: int | None = None) -> None:
     await query.update(revoked_at=now())
 
 
-async def revoke_session(session_id: int) -> None:
+async def revoke_session(session_id: int | None) -> None:
     await Session.filter(id=session_id).update(revoked_at=now())
 
 

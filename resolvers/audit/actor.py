@@ -7,6 +7,7 @@ from typing import Any
 from models import AuditEvent
 from resolvers.audit import chain as audit_log
 from resolvers.shared.context import Context
+from resolvers.shared.errors import Unauthenticated
 from resolvers.shared.loaders import UserByIdLoader
 
 # The actor of what someone not logged in sets off (failed logins, recovery requests).
@@ -15,9 +16,9 @@ ANONYMOUS = "anonyme"
 GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administrator_replaced")
 
 
-async def data_right_origin(ctx: Context) -> list[dict]:
+async def caller_grants(ctx: Context) -> list[dict]:
     """The roles and groups through which the caller acts, and the event that granted them."""
-    user_id = ctx.principal.user_id
+    user_id = ctx.user_id
     grant = (
         await AuditEvent.filter(target_type="user", target_id=str(user_id), action__in=GRANTS)
         .order_by("-id")
@@ -45,7 +46,9 @@ async def record_action(
     after: Any = None,
 ) -> None:
     """Call inside the transaction of the change."""
-    user = await ctx.loader(UserByIdLoader).load(ctx.principal.user_id)
+    user = await ctx.loader(UserByIdLoader).load(ctx.user_id)
+    if user is None:  # the caller's account is gone under their session
+        raise Unauthenticated()
     await audit_log.record(
         action,
         actor_id=user.id,
@@ -55,7 +58,7 @@ async def record_action(
         target_id=target_id,
         before=before,
         after=after,
-        delegation=await data_right_origin(ctx),
+        delegation=await caller_grants(ctx),
     )
 
 

@@ -147,7 +147,7 @@ def _nearest(
     return Refusal.NO_MATCHING_RULE, casbin_line("p", for_act[0])
 
 
-def explain(
+def explain_decision(
     view: PolicyView, user_id: int, user_org: int | None, target: Target, act: str
 ) -> Explanation:
     sub = user_subject(user_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import casbin
 
@@ -115,8 +115,8 @@ async def current_view(
     of `user_ids` only when given (one explanation needs one account, not thousands)."""
     domain = org_domain(organisation_id)
     live = await registry.get(domain)
-    users = User.filter(organisation_id=organisation_id)
-    users = await (users.filter(id__in=user_ids) if user_ids is not None else users)
+    query = User.filter(organisation_id=organisation_id)
+    users = await (query.filter(id__in=user_ids) if user_ids is not None else query)
     groups = await HabilitationGroup.filter(organisation_id=organisation_id)
     return PolicyView(
         organisation_id,
@@ -157,11 +157,14 @@ async def _add_untracked_groups(
 ) -> None:
     """Groups made before the trail recorded them: their creation date, today's definition."""
     rows = await HabilitationGroup.filter(organisation_id=organisation_id, created_at__lt=until)
-    tracked = (
+    tracked: set[str] = (
         set(
-            await AuditEvent.filter(
-                target_type="group", target_id__in=[str(g.id) for g in rows]
-            ).values_list("target_id", flat=True)
+            cast(  # flat=True gives the values themselves; Tortoise's stubs say tuples
+                list[str],
+                await AuditEvent.filter(
+                    target_type="group", target_id__in=[str(g.id) for g in rows]
+                ).values_list("target_id", flat=True),
+            )
         )
         if rows
         else set()

@@ -14,7 +14,7 @@ from tortoise.functions import Count
 from models import Organisation, Tenant, User
 from policies.scope import EMPTY, Scope, compile_scopes
 from policies.vocabulary import ANY, Act, user_subject
-from resolvers.audit.explain import Explanation, Target, account_refusal, explain
+from resolvers.audit.explain import Explanation, Target, account_refusal, explain_decision
 from resolvers.audit.policy_view import PolicyView, current_view, view_as_of
 from resolvers.shared.clock import today
 from resolvers.shared.context import Context
@@ -86,7 +86,7 @@ async def explain_access(
     organisation = await organisation_or_404(tenant.housing.organisation_id)
     view = await view_of(ctx, organisation, as_of, [user.id])
     return UserExplanation(
-        user, explain(view, user.id, user.organisation_id, target_of(tenant), act)
+        user, explain_decision(view, user.id, user.organisation_id, target_of(tenant), act)
     )
 
 
@@ -99,7 +99,8 @@ async def who_can_access(
     users = await User.filter(id__in=view.user_ids()).order_by("last_name", "first_name", "id")
     target = target_of(tenant)
     answers = [
-        UserExplanation(u, explain(view, u.id, u.organisation_id, target, act)) for u in users
+        UserExplanation(u, explain_decision(view, u.id, u.organisation_id, target, act))
+        for u in users
     ]
     return [a for a in answers if a.explanation.allowed]
 

@@ -131,7 +131,7 @@ async def declare_change(
         co_tenant_count=req.co_tenant_count,
         comment=req.comment,
         late=late,
-        created_by_id=ctx.principal.user_id,
+        created_by_id=ctx.user_id,
     )
     s = ctx.settings
     rendered = await receipts.prepare(

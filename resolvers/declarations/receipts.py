@@ -100,7 +100,7 @@ def rent_receipt_html(row: RentDeclaration, organisation: Organisation,
                        "transmission.")
     return document_html(Document(
         title=f"Déclaration du loyer de {summary.month}", reference=row.reference or "",
-        transmitted_at=row.transmitted_at, signer=validated_by, organisation=organisation,
+        transmitted_at=row.transmitted_at or now(), signer=validated_by, organisation=organisation,
         tenant_rows=[
             *tenant_rows(row.tenant)[:2],
             ("Adresse du logement", known.address),
@@ -140,7 +140,7 @@ async def prepare(ctx: Context, kind: str, title: str, tenant: Tenant,
     moment = now()
     doc = Document(
         title=title, reference=reference(PREFIXES[kind], moment), transmitted_at=moment,
-        signer=await User.get_or_none(id=ctx.principal.user_id),
+        signer=await User.get_or_none(id=ctx.user_id),
         organisation=await Organisation.get(id=tenant.housing.organisation_id),
         tenant_rows=tenant_rows(tenant), sections=sections, notices=notices,
     )
@@ -188,7 +188,7 @@ async def verify(reference: str, code: str) -> Verdict:
     row = await Receipt.get_or_none(reference=reference.strip().upper()[:40])
     expected = row.verification_code if row else _DECOY
     typed = code.strip().upper().replace(" ", "")[:16]
-    genuine = hmac.compare_digest(expected.encode(), typed.encode()) and row is not None
-    if not genuine:
+    genuine = hmac.compare_digest(expected.encode(), typed.encode())
+    if row is None or not genuine:
         return Verdict(False, None, None, None)
     return Verdict(True, row.sha256, row.kind, row.issued_at)

@@ -17,8 +17,8 @@ from resolvers.declarations.rent_rules import (
     Facts,
     amount_is_unusual,
     answers_of,
+    find_problems,
     merge,
-    problems,
     rent_is_due,
 )
 from resolvers.declarations.rent_summary import Summary, summarize
@@ -74,7 +74,7 @@ async def start_rent_declaration(ctx: Context, tenant_id: int, year: int | None)
                     tenant=tenant,
                     year=campaign,
                     state=DeclarationState.NON_SAISI,
-                    created_by_id=ctx.principal.user_id,
+                    created_by_id=ctx.user_id,
                 )
                 await record_action(
                     ctx,
@@ -107,7 +107,7 @@ async def save_rent_declaration(
     _ensure_open(row)
     current = answers_of(row)
     merged = merge(current, given)
-    found = problems(merged, facts_of(ctx, row), complete=False)
+    found = find_problems(merged, facts_of(ctx, row), complete=False)
     if found:
         raise Invalid(found)
     changes: dict[str, Any] = {k: v for k, v in merged.items() if v != current[k]}
@@ -184,18 +184,19 @@ async def _transmit(
     tenant = row.tenant
     _check_complete(ctx, row)
     previous, answers = row.state.value, answers_of(row)
-    changes = {
+    reference, moment = f"DL{row.year}-{tenant.allocataire_number}", now()
+    changes: dict[str, Any] = {
         "state": DeclarationState.TRANSMIS,
-        "reference": f"DL{row.year}-{tenant.allocataire_number}",
-        "validated_by_id": ctx.principal.user_id,
-        "transmitted_at": now(),
+        "reference": reference,
+        "validated_by_id": ctx.user_id,
+        "transmitted_at": moment,
         "amount_confirmed": _check_amount(ctx, row, confirm_amount),
     }
     organisation_id = tenant.housing.organisation_id
     code, transmitted = receipts.new_code(), _with(row, changes)
     pdf = await receipts.render(receipts.rent_receipt_html(
         transmitted, await Organisation.get(id=organisation_id),
-        await User.get_or_none(id=ctx.principal.user_id), summary_of(ctx, transmitted),
+        await User.get_or_none(id=ctx.user_id), summary_of(ctx, transmitted),
         ctx.settings.campaign_month, code,
     ))
     async with in_transaction():
@@ -211,8 +212,8 @@ async def _transmit(
         if not updated:
             await locked.refresh_from_db()
             _ensure_open(locked)
-        receipt = await receipts.store(receipts.RENT, row.id, organisation_id,
-                                       changes["reference"], pdf, code, changes["transmitted_at"])
+        receipt = await receipts.store(receipts.RENT, row.id, organisation_id, reference, pdf,
+                                       code, moment)
         await record_action(
             ctx,
             "declaration_transmitted",
@@ -239,7 +240,7 @@ def _with(row: RentDeclaration, changes: dict[str, Any]) -> RentDeclaration:
 
 def _check_complete(ctx: Context, row: RentDeclaration) -> None:
     _ensure_open(row)
-    found = problems(answers_of(row), facts_of(ctx, row), complete=True)
+    found = find_problems(answers_of(row), facts_of(ctx, row), complete=True)
     if found:
         raise Invalid(
             found, "La déclaration est incomplète ou incohérente : " + " ".join(found.values())

@@ -76,7 +76,7 @@ def rent_is_due(v: dict[str, Any], facts: Facts) -> bool:
     return managed_in_july(v, facts) and present_in_july(v, facts)
 
 
-def problems(v: dict[str, Any], facts: Facts, *, complete: bool) -> dict[str, str]:
+def find_problems(v: dict[str, Any], facts: Facts, *, complete: bool) -> dict[str, str]:
     """Every inconsistent answer, and with `complete` every missing one, by public field name."""
     found: dict[str, str] = {}
     missing: dict[str, str] = {}

@@ -12,8 +12,8 @@ from resolvers.declarations.rent_rules import (
     Facts,
     amount_is_unusual,
     answers_of,
+    find_problems,
     managed_in_july,
-    problems,
     rent_is_due,
 )
 from resolvers.shared import french
@@ -90,7 +90,7 @@ def last_known(tenant: Tenant, year: int, month_number: int) -> LastKnown:
     )
 
 
-def _a(name: str, label: str, value: str) -> Answer:
+def answer(name: str, label: str, value: str) -> Answer:
     return Answer(ANSWERS[name], label, value)
 
 
@@ -114,7 +114,7 @@ def summarize(row: RentDeclaration, facts: Facts, month_label: str, low: int, hi
             f"Le loyer de {french.euros(v['rent_cents'])} sort des montants habituels "
             f"({french.euros(low)} à {french.euros(high)}) : confirmez-le lors de la validation."
         )
-    return Summary(month_label, sections, problems(v, facts, complete=True), notices, unusual)
+    return Summary(month_label, sections, find_problems(v, facts, complete=True), notices, unusual)
 
 
 def _not_applicable(number: int) -> Answer:
@@ -123,38 +123,37 @@ def _not_applicable(number: int) -> Answer:
 
 
 def _management(v) -> list[Answer]:
-    out = [
-        _a("still_manager", "Toujours gestionnaire du logement", french.yes_no(v["still_manager"]))
-    ]
+    still = french.yes_no(v["still_manager"])
+    out = [answer("still_manager", "Toujours gestionnaire du logement", still)]
     if v["still_manager"] is False:
         out.append(
-            _a("management_end_date", "Fin de gestion le", french.day(v["management_end_date"]))
+            answer("management_end_date", "Fin de gestion le", french.day(v["management_end_date"]))
         )
     return out
 
 
 def _tenant(v) -> list[Answer]:
     out = [
-        _a(
+        answer(
             "tenant_still_present",
             "Locataire toujours présent",
             french.yes_no(v["tenant_still_present"]),
         )
     ]
     if v["tenant_still_present"] is False:
-        out.append(_a("departure_date", "Date de départ", french.day(v["departure_date"])))
+        out.append(answer("departure_date", "Date de départ", french.day(v["departure_date"])))
         out.append(
-            _a("new_address", "Nouvelle adresse du locataire", v["new_address"] or "Inconnue")
+            answer("new_address", "Nouvelle adresse du locataire", v["new_address"] or "Inconnue")
         )
     return out
 
 
 def _colocation(v) -> list[Answer]:
-    out = [_a("colocation", "Colocation", french.yes_no(v["colocation"]))]
+    out = [answer("colocation", "Colocation", french.yes_no(v["colocation"]))]
     if v["colocation"]:
         count = v["co_tenant_count"]
         out.append(
-            _a(
+            answer(
                 "co_tenant_count",
                 "Nombre de colocataires",
                 "Non renseigné" if count is None else str(count),
@@ -165,15 +164,17 @@ def _colocation(v) -> list[Answer]:
 
 def _rent(v, month_label: str) -> list[Answer]:
     return [
-        _a("rent_cents", f"Loyer hors charges de {month_label}", french.euros(v["rent_cents"])),
-        _a("charges_cents", f"Charges de {month_label}", french.euros(v["charges_cents"])),
+        answer("rent_cents", f"Loyer hors charges de {month_label}", french.euros(v["rent_cents"])),
+        answer("charges_cents", f"Charges de {month_label}", french.euros(v["charges_cents"])),
     ]
 
 
 def _unpaid(v) -> list[Answer]:
     if v["unpaid_amount_cents"] is None and v["unpaid_since"] is None:
-        return [_a("unpaid_amount_cents", "Impayé signalé", "Non")]
+        return [answer("unpaid_amount_cents", "Impayé signalé", "Non")]
     return [
-        _a("unpaid_amount_cents", "Montant de l'impayé", french.euros(v["unpaid_amount_cents"])),
-        _a("unpaid_since", "Impayé depuis le", french.day(v["unpaid_since"])),
+        answer(
+            "unpaid_amount_cents", "Montant de l'impayé", french.euros(v["unpaid_amount_cents"])
+        ),
+        answer("unpaid_since", "Impayé depuis le", french.day(v["unpaid_since"])),
     ]

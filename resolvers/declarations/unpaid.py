@@ -122,7 +122,7 @@ async def report_unpaid_rent(
     rent = req.rent_cents if req.rent_cents is not None else (known_rent or tenant.last_rent_cents)
     charges = req.charges_cents if req.charges_cents is not None else known_charges
     found = _problems(req, rent, charges, tenant.occupied_since)
-    if found:
+    if found or rent is None or charges is None:  # _problems names missing amounts
         raise Invalid(found)
     benefit = (tenant.benefit_cents or 0) if req.benefit_paid_to_landlord else 0
     s = ctx.settings
@@ -148,7 +148,7 @@ async def report_unpaid_rent(
         threshold_cents=result.threshold_cents,
         constituted=result.constituted,
         report_deadline=result.deadline,
-        created_by_id=ctx.principal.user_id,
+        created_by_id=ctx.user_id,
     )
     rows = [
         ("Montant dû", french.euros(row.amount_owed_cents)),
@@ -162,7 +162,7 @@ async def report_unpaid_rent(
     rendered = await receipts.prepare(
         ctx, receipts.UNPAID, "Signalement d'impayé de loyer", tenant,
         [("Impayé signalé", rows)],
-        [explain(row, result, s.unpaid_threshold_months, s.unpaid_report_months)],
+        [explain_unpaid_rent(row, result, s.unpaid_threshold_months, s.unpaid_report_months)],
     )
     async with in_transaction():
         await row.save()
@@ -189,7 +189,9 @@ async def report_unpaid_rent(
     return row, result, receipt
 
 
-def explain(row: UnpaidRentReport, a: Assessment, threshold_months: int, report_months: int) -> str:
+def explain_unpaid_rent(
+    row: UnpaidRentReport, a: Assessment, threshold_months: int, report_months: int
+) -> str:
     share = "loyer + charges − aide versée au bailleur" if a.benefit_cents else "loyer + charges"
     rule = f"{french.euros(a.threshold_cents)} = {threshold_months} × ({share})"
     debt = french.euros(row.amount_owed_cents)

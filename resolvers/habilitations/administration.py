@@ -41,6 +41,13 @@ class NewUser:
     group_ids: list[int]
 
 
+def domain_of(user: User) -> str:
+    """The Casbin domain of an organisation's user (every user these changes touch has one)."""
+    if user.organisation_id is None:
+        raise NotFound("Utilisateur introuvable.")
+    return org_domain(user.organisation_id)
+
+
 async def habilitation_state(enforcer, user: User) -> dict:
     """The full habilitation state of a user, as audit events record it.
 
@@ -49,7 +56,7 @@ async def habilitation_state(enforcer, user: User) -> dict:
     inside the transaction includes its own changes). Habilitation audit events on a user store
     this shape as before/after: it is the one definition of the state, shared by every change.
     """
-    domain = org_domain(user.organisation_id)
+    domain = domain_of(user)
     names = await enforcer.get_roles_for_user_in_domain(user_subject(user.id), domain)
     return {
         "roles": sorted(n for n in names if not n.startswith("grp:")),
@@ -64,9 +71,9 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
     from models import AuditEvent
 
     chain: list[dict] = []
-    user_id: int | None = ctx.principal.user_id
+    user_id: int | None = ctx.user_id
     seen: set[int] = set()
-    domain = org_domain(ctx.principal.organisation_id)
+    domain = org_domain(ctx.organisation_id)
     while user_id is not None and user_id not in seen:
         seen.add(user_id)
         roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain))
@@ -86,7 +93,7 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
 
 
 async def _user_in_org(ctx: Context, user_id: int) -> User:
-    user = await User.get_or_none(id=user_id, organisation_id=ctx.principal.organisation_id)
+    user = await User.get_or_none(id=user_id, organisation_id=ctx.caller.organisation_id)
     if user is None:
         raise NotFound("Utilisateur introuvable.")
     return user
@@ -95,7 +102,7 @@ async def _user_in_org(ctx: Context, user_id: int) -> User:
 async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[HabilitationGroup]:
     unique = sorted(set(group_ids))
     groups = await HabilitationGroup.filter(
-        id__in=unique, organisation_id=ctx.principal.organisation_id
+        id__in=unique, organisation_id=ctx.caller.organisation_id
     )
     if len(groups) != len(unique):
         raise NotFound("Groupe d'habilitation introuvable.")
@@ -105,9 +112,9 @@ async def _groups_in_org(ctx: Context, group_ids: list[int]) -> list[Habilitatio
 async def _ensure_may_touch(ctx: Context, enforcer, target: User) -> None:
     """A responsable may not act on the administrateur or on another responsable."""
     roles = set(await enforcer.get_roles_for_user_in_domain(
-        user_subject(target.id), org_domain(target.organisation_id)
+        user_subject(target.id), domain_of(target)
     ))
-    if roles & MANAGERS and not await ctx.guard.may(Act.DELEGATE):
+    if roles & MANAGERS and not await ctx.guard.has_organisation_right(Act.DELEGATE):
         raise Forbidden("Seul l'administrateur peut modifier un gestionnaire des habilitations.")
 
 
@@ -143,7 +150,7 @@ async def _unique_identifier() -> str:
 async def create_user(ctx: Context, data: NewUser) -> User:
     _check_new_user(data)
     groups = await _groups_in_org(ctx, data.group_ids)
-    organisation_id = ctx.principal.organisation_id
+    organisation_id = ctx.organisation_id
     domain = org_domain(organisation_id)
     password = generate_password()
     async with policy_change(ctx.services, domain) as enforcer:
@@ -156,13 +163,13 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             email=data.email, phone=data.phone, opening_date=data.opening_date,
             closing_date=data.closing_date, work_mode=data.work_mode, status=UserStatus.PENDING,
             password_hash=hash_password(ctx.settings, password), must_change_password=True,
-            created_by_id=ctx.principal.user_id,
+            created_by_id=ctx.user_id,
         )
         for group in groups:
             await enforcer.add_role_for_user_in_domain(
                 user_subject(user.id), group_subject(group.id), domain
             )
-        await queue_mail(user.email, "Votre accès à Mon Compte Partenaire",
+        await queue_mail(data.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
         await _record(ctx, enforcer, "user_created", user, None)
     ctx.services.mail_queued.set()
@@ -173,21 +180,21 @@ async def _record(ctx: Context, enforcer, action: str, user: User, before: dict 
     """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
     after = await habilitation_state(enforcer, user)
     await audit_log.record(
-        action, actor_id=ctx.principal.user_id, actor_label=await _actor_label(ctx),
+        action, actor_id=ctx.user_id, actor_label=await _actor_label(ctx),
         organisation_id=user.organisation_id, target_type="user", target_id=user.id,
         before=before, after=after, delegation=await delegation_chain(ctx, enforcer),
     )
 
 
 async def _actor_label(ctx: Context) -> str:
-    actor = await User.get(id=ctx.principal.user_id).only("id", "identifier")
+    actor = await User.get(id=ctx.user_id).only("id", "identifier")
     return actor.identifier
 
 
 async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> User:
     user = await _user_in_org(ctx, user_id)
     groups = await _groups_in_org(ctx, group_ids)
-    domain = org_domain(user.organisation_id)
+    domain = domain_of(user)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
         before = await habilitation_state(enforcer, user)
@@ -202,7 +209,7 @@ async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> U
 
 async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) -> User:
     user = await _user_in_org(ctx, user_id)
-    domain = org_domain(user.organisation_id)
+    domain = domain_of(user)
     async with policy_change(ctx.services, domain) as enforcer:
         before = await habilitation_state(enforcer, user)
         if Role.ADMINISTRATEUR.value in before["roles"]:
@@ -218,7 +225,7 @@ async def set_habilitation_manager(ctx: Context, user_id: int, enabled: bool) ->
 
 async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
     user = await _user_in_org(ctx, user_id)
-    domain = org_domain(user.organisation_id)
+    domain = domain_of(user)
     async with policy_change(ctx.services, domain) as enforcer:
         await _ensure_may_touch(ctx, enforcer, user)
         before = await habilitation_state(enforcer, user)
@@ -237,10 +244,10 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
 
 
 async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]:
-    query = User.filter(organisation_id=ctx.principal.organisation_id)
+    query = User.filter(organisation_id=ctx.caller.organisation_id)
     return await paginate(query, ("last_name", "first_name", "id"), first, after)
 
 
 async def organisation_groups(ctx: Context) -> list[HabilitationGroup]:
-    query = HabilitationGroup.filter(organisation_id=ctx.principal.organisation_id)
+    query = HabilitationGroup.filter(organisation_id=ctx.caller.organisation_id)
     return await query.order_by("name")

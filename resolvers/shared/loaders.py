@@ -2,41 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.models import Model
 
-from models import HabilitationGroup, Housing, Organisation, RentDeclaration, User
+from models import HabilitationGroup, Organisation, User
 
-
-async def _by_id(model, ids: Sequence[int]):
-    rows = {row.id: row for row in await model.filter(id__in=list(ids))}
-    return [rows.get(i) for i in ids]
+Row = TypeVar("Row", bound=Model)
 
 
-def HousingByIdLoader() -> DataLoader[int, Housing | None]:  # noqa: N802
-    return DataLoader(lambda ids: _by_id(Housing, ids))
+class ByIdLoader(DataLoader[int, Row | None], Generic[Row]):
+    """Rows of `model` by id, one query per batch; None for an id that matches none."""
+
+    model: type[Row]
+
+    def __init__(self) -> None:
+        super().__init__(self._rows)
+
+    async def _rows(self, ids: list[int]) -> list[Row | None]:
+        rows = {row.pk: row for row in await self.model.filter(id__in=ids)}
+        return [rows.get(i) for i in ids]
 
 
-def OrganisationByIdLoader() -> DataLoader[int, Organisation | None]:  # noqa: N802
-    return DataLoader(lambda ids: _by_id(Organisation, ids))
+class OrganisationByIdLoader(ByIdLoader[Organisation]):
+    model = Organisation
 
 
-def UserByIdLoader() -> DataLoader[int, User | None]:  # noqa: N802
-    return DataLoader(lambda ids: _by_id(User, ids))
+class UserByIdLoader(ByIdLoader[User]):
+    model = User
 
 
-def GroupByIdLoader() -> DataLoader[int, HabilitationGroup | None]:  # noqa: N802
-    return DataLoader(lambda ids: _by_id(HabilitationGroup, ids))
-
-
-async def _declarations(keys: Sequence[tuple[int, int]]) -> list[RentDeclaration | None]:
-    years = {year for _, year in keys}
-    tenant_ids = [tenant for tenant, _ in keys]
-    rows = await RentDeclaration.filter(tenant_id__in=tenant_ids, year__in=list(years))
-    found = {(r.tenant_id, r.year): r for r in rows}
-    return [found.get(key) for key in keys]
-
-
-def DeclarationByTenantYearLoader() -> DataLoader[tuple[int, int], RentDeclaration | None]:  # noqa: N802
-    return DataLoader(_declarations)
+class GroupByIdLoader(ByIdLoader[HabilitationGroup]):
+    model = HabilitationGroup

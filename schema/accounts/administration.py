@@ -7,6 +7,7 @@ import strawberry
 from resolvers.accounts import administrators, lockout
 from schema.accounts.sessions import User
 from schema.common import decode_id
+from schema.info import Info
 from schema.permissions import MayManage, MayReplaceAdmin
 
 
@@ -18,7 +19,7 @@ class AccountAdminMutation:
         ),
         permission_classes=[MayManage],
     )
-    async def unlock_user(self, info: strawberry.Info, user_id: strawberry.ID) -> User:
+    async def unlock_user(self, info: Info, user_id: strawberry.ID) -> User:
         row = await lockout.unlock_user(info.context, decode_id(user_id, "userId"))
         return User.from_row(row)
 
@@ -29,7 +30,7 @@ class AccountAdminMutation:
         permission_classes=[MayReplaceAdmin],
     )
     async def replace_administrator(
-        self, info: strawberry.Info, organisation_id: strawberry.ID, user_id: strawberry.ID
+        self, info: Info, organisation_id: strawberry.ID, user_id: strawberry.ID
     ) -> User:
         row = await administrators.replace_administrator(
             info.context, decode_id(organisation_id, "organisationId"), decode_id(user_id, "userId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.accounts import recovery
+from schema.info import Info
 from schema.permissions import Public
 
 
@@ -18,7 +19,7 @@ class RecoveryMutation:
         ),
         permission_classes=[Public],
     )
-    async def request_lost_identifier(self, info: strawberry.Info, user_number: str) -> bool:
+    async def request_lost_identifier(self, info: Info, user_number: str) -> bool:
         return await recovery.request_lost_identifier(info.context, user_number)
 
     @strawberry.mutation(
@@ -29,5 +30,5 @@ class RecoveryMutation:
         ),
         permission_classes=[Public],
     )
-    async def request_password_reset(self, info: strawberry.Info, email: str) -> bool:
+    async def request_password_reset(self, info: Info, email: str) -> bool:
         return await recovery.request_password_reset(info.context, email)

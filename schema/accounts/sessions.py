@@ -14,10 +14,12 @@ from resolvers.habilitations.memberships import roles_and_group_ids
 from resolvers.shared.errors import NotFound
 from resolvers.shared.loaders import GroupByIdLoader, OrganisationByIdLoader
 from schema.common import HousingType, WorkMode
+from schema.info import Info
 from schema.permissions import Authenticated, FirstLoginSession, Public
 from schema.read_rules import ANYONE, MEMBER_OR_AGENT, SELF_OR_MANAGER, readable_by
 
-RequiredAction = strawberry.enum(RequiredActionEnum, description="Étape obligatoire restante.")
+RequiredAction = RequiredActionEnum  # marked as a GraphQL enum in place (see schema.common)
+strawberry.enum(RequiredAction, description="Étape obligatoire restante.")
 
 
 @readable_by(ANYONE)
@@ -100,18 +102,18 @@ class User:
     organisation_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Rôles : administrateur, responsable_habilitation, auditeur…")
-    async def roles(self, info: strawberry.Info) -> list[str]:
+    async def roles(self, info: Info) -> list[str]:
         roles, _ = await roles_and_group_ids(info.context, int(self.id), self.organisation_id)
         return roles
 
     @strawberry.field(description="Groupes d'habilitation de l'utilisateur.")
-    async def groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
+    async def groups(self, info: Info) -> list[HabilitationGroup]:
         _, ids = await roles_and_group_ids(info.context, int(self.id), self.organisation_id)
         rows = await info.context.loader(GroupByIdLoader).load_many(ids)
         return [HabilitationGroup.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="L'organisation de l'utilisateur (aucune pour la Caf).")
-    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+    async def organisation(self, info: Info) -> Organisation | None:
         if self.organisation_id is None:
             return None
         row = await info.context.loader(OrganisationByIdLoader).load(self.organisation_id)
@@ -150,8 +152,8 @@ class AccountQuery:
     @strawberry.field(
         description="Le compte de la session en cours.", permission_classes=[Authenticated]
     )
-    async def me(self, info: strawberry.Info) -> User:
-        row = await UserRow.get_or_none(id=info.context.principal.user_id)
+    async def me(self, info: Info) -> User:
+        row = await UserRow.get_or_none(id=info.context.user_id)
         if row is None:
             raise NotFound()
         return User.from_row(row)
@@ -163,7 +165,7 @@ class AccountMutation:
         description="Connexion avec l'identifiant et le mot de passe.",
         permission_classes=[Public],
     )
-    async def login(self, info: strawberry.Info, identifier: str, password: str) -> LoginResult:
+    async def login(self, info: Info, identifier: str, password: str) -> LoginResult:
         return login_result(await resolve.login(info.context, identifier, password))
 
     @strawberry.mutation(
@@ -174,7 +176,7 @@ class AccountMutation:
         permission_classes=[FirstLoginSession],
     )
     async def complete_first_login(
-        self, info: strawberry.Info, input: CompleteFirstLoginInput  # noqa: A002
+        self, info: Info, input: CompleteFirstLoginInput  # noqa: A002
     ) -> LoginResult:
         data = resolve.FirstLoginInput(**vars(input))
         return login_result(await resolve.complete_first_login(info.context, data))
@@ -187,7 +189,7 @@ class AccountMutation:
         permission_classes=[FirstLoginSession],
     )
     async def change_password(
-        self, info: strawberry.Info, current_password: str, new_password: str
+        self, info: Info, current_password: str, new_password: str
     ) -> LoginResult:
         outcome = await resolve.change_password(info.context, current_password, new_password)
         return login_result(outcome)
@@ -195,5 +197,5 @@ class AccountMutation:
     @strawberry.mutation(
         description="Déconnexion : la session prend fin.", permission_classes=[FirstLoginSession]
     )
-    async def logout(self, info: strawberry.Info) -> bool:
+    async def logout(self, info: Info) -> bool:
         return await resolve.logout(info.context)

@@ -28,11 +28,13 @@ from schema.audit.types import (
 from schema.common import (
     Action,
     Connection,
+    HousingType,
     check_page_size,
     connection_of,
     decode_cursor,
     decode_id,
 )
+from schema.info import Info
 from schema.permissions import MayAudit
 
 AsOf = Annotated[
@@ -56,7 +58,7 @@ class AuditQuery:
         permission_classes=[MayAudit],
     )
     async def policies(
-        self, info: strawberry.Info, organisation_id: strawberry.ID
+        self, info: Info, organisation_id: strawberry.ID
     ) -> OrganisationPolicies:
         organisation = await resolve.organisation_or_404(decode_id(organisation_id))
         view = await resolve.view_of(info.context, organisation, None)
@@ -69,7 +71,7 @@ class AuditQuery:
     )
     async def explain_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         user_id: strawberry.ID,
         tenant_id: strawberry.ID,
         action: Action,
@@ -86,7 +88,7 @@ class AuditQuery:
     )
     async def who_can_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         tenant_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
@@ -102,14 +104,14 @@ class AuditQuery:
     )
     async def user_access(
         self,
-        info: strawberry.Info,
+        info: Info,
         user_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
     ) -> UserAccess:
         r = await resolve.user_access(info.context, decode_id(user_id), Act(action.value), as_of)
         counts = [
-            AccessCount(housing_type=c.housing_type, zone=c.zone, count=c.count)
+            AccessCount(housing_type=HousingType(c.housing_type), zone=c.zone, count=c.count)
             for c in r.by_housing
         ]
         return UserAccess(
@@ -122,7 +124,7 @@ class AuditQuery:
     )
     async def audit_events(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int = 50,
         after: str | None = None,
         filter: AuditEventFilter | None = None,  # noqa: A002
@@ -148,7 +150,7 @@ class AuditQuery:
     )
     async def simulate_habilitation_change(
         self,
-        info: strawberry.Info,
+        info: Info,
         input: SimulateHabilitationChangeInput,  # noqa: A002
     ) -> list[SimulatedAccessChange]:
         changes = await simulate.simulate_change(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,9 +19,9 @@ from schema.common import (
 )
 from schema.read_rules import AUDITOR, readable_by
 
-RefusalReason = strawberry.enum(
-    Enum("RefusalReason", {r.name: r.value for r in Refusal}),
-    description="Raison la plus proche d'un refus d'accès.",
+RefusalReason = Refusal  # marked as a GraphQL enum in place, under the contract's name
+strawberry.enum(
+    RefusalReason, name="RefusalReason", description="Raison la plus proche d'un refus d'accès."
 )
 
 
@@ -95,7 +94,7 @@ class AccessExplanation:
             allowed=e.allowed,
             message=e.message,
             path=path,
-            reason=None if e.refusal is None else RefusalReason(e.refusal.value),
+            reason=e.refusal,
             nearest_rule=e.nearest_rule,
             other_grants=e.other_grants,
             casbin_request=e.request,
@@ -166,7 +165,7 @@ class OrganisationPolicies:
                     subject_kind=x.subject_kind,
                     subject=x.subject,
                     group_id=gid(x.group_id),
-                    housing_type=x.housing_type,
+                    housing_type=HousingType(x.housing_type) if x.housing_type else None,
                     zone=x.zone,
                     action=x.action,
                     casbin=x.casbin,
@@ -215,7 +214,7 @@ class AuditEvent:
             id=strawberry.ID(str(e.id)),
             at=e.at,
             actor_id=opt(e.actor_id),
-            actor=AuditedUser.from_row(e.actor) if e.actor_id is not None else None,
+            actor=AuditedUser.from_row(e.actor) if e.actor is not None else None,
             actor_label=e.actor_label,
             organisation_id=opt(e.organisation_id),
             action=e.action,

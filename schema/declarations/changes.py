@@ -12,11 +12,13 @@ from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
 from schema.declarations.tenant_nodes import tenant_node
 from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.info import Info
 from schema.permissions import Authenticated
 from schema.read_rules import OF_TENANT, readable_by
 
-ChangeKind = strawberry.enum(
-    ChangeKindEnum,
+ChangeKind = ChangeKindEnum  # marked as a GraphQL enum in place (see schema.common)
+strawberry.enum(
+    ChangeKind,
     description=(
         "Départ du locataire, fin de gestion, nombre de colocataires, non-décence du logement."
     ),
@@ -118,7 +120,7 @@ class ChangeMutation:
         permission_classes=[Authenticated],
     )
     async def declare_change(
-        self, info: strawberry.Info, input: DeclareChangeInput
+        self, info: Info, input: DeclareChangeInput
     ) -> ChangeDeclaration:  # noqa: A002
         ctx = info.context
         row, receipt = await changes.declare_change(
@@ -154,7 +156,7 @@ class ChangeMutation:
         permission_classes=[Authenticated],
     )
     async def report_unpaid_rent(
-        self, info: strawberry.Info, input: ReportUnpaidRentInput
+        self, info: Info, input: ReportUnpaidRentInput
     ) -> UnpaidRentReport:  # noqa: A002
         ctx = info.context
         row, a, receipt = await unpaid.report_unpaid_rent(
@@ -181,7 +183,9 @@ class ChangeMutation:
             constituted_on=a.constituted_on,
             report_deadline=a.deadline,
             late=a.late,
-            message=unpaid.explain(row, a, s.unpaid_threshold_months, s.unpaid_report_months),
+            message=unpaid.explain_unpaid_rent(
+                row, a, s.unpaid_threshold_months, s.unpaid_report_months
+            ),
             reference=receipt.reference,
             receipt_url=f"/receipts/unpaid/{row.id}.pdf",
         )

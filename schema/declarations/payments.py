@@ -19,6 +19,7 @@ from schema.common import (
 )
 from schema.declarations.tenant_nodes import tenant_nodes
 from schema.declarations.tenants import Tenant
+from schema.info import Info
 from schema.permissions import Authenticated
 from schema.read_rules import OF_TENANT, readable_by
 
@@ -70,7 +71,7 @@ class PaymentQuery:
     )
     async def payments(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int = 50,
         after: str | None = None,
         filter: PaymentFilter | None = None,  # noqa: A002

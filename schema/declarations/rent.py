@@ -13,6 +13,7 @@ from resolvers.declarations.rent_summary import last_known
 from schema.common import DeclarationState, decode_id
 from schema.declarations.tenant_nodes import tenant_node
 from schema.declarations.tenants import DECLARABLE, Tenant
+from schema.info import Info
 from schema.permissions import Authenticated
 from schema.read_rules import OF_TENANT, PART_OF_PARENT, readable_by
 
@@ -179,7 +180,7 @@ class DeclarationQuery:
         description="Une déclaration de loyer ; NOT_FOUND si inexistante ou hors habilitation.",
         permission_classes=[Authenticated],
     )
-    async def rent_declaration(self, info: strawberry.Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
+    async def rent_declaration(self, info: Info, id: strawberry.ID) -> RentDeclaration:  # noqa: A002
         row = await resolve.get_declaration(info.context, decode_id(id))
         return await declaration_node(info.context, row)
 
@@ -191,7 +192,7 @@ class DeclarationMutation:
         permission_classes=[Authenticated],
     )
     async def start_rent_declaration(
-        self, info: strawberry.Info, tenant_id: strawberry.ID, year: int | None = None
+        self, info: Info, tenant_id: strawberry.ID, year: int | None = None
     ) -> RentDeclaration:
         row = await resolve.start_rent_declaration(info.context, decode_id(tenant_id), year)
         return await declaration_node(info.context, row)
@@ -202,7 +203,7 @@ class DeclarationMutation:
     )
     async def save_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         input: RentDeclarationInput,  # noqa: A002
     ) -> RentDeclaration:
@@ -219,7 +220,7 @@ class DeclarationMutation:
     )
     async def validate_rent_declaration(
         self,
-        info: strawberry.Info,
+        info: Info,
         id: strawberry.ID,
         confirm_amount: bool = False,  # noqa: A002
     ) -> RentDeclaration:

@@ -18,6 +18,7 @@ from schema.common import (
     decode_cursor,
     decode_id,
 )
+from schema.info import Info
 from schema.permissions import Authenticated
 from schema.read_rules import HOUSING, SIGNED_IN, TENANT, readable_by
 
@@ -138,7 +139,7 @@ class TenantQuery:
     )
     async def tenants(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int = 50,
         after: str | None = None,
         filter: TenantFilter | None = None,  # noqa: A002
@@ -162,7 +163,7 @@ class TenantQuery:
         description="Un locataire ; NOT_FOUND s'il n'existe pas ou est hors habilitation.",
         permission_classes=[Authenticated],
     )
-    async def tenant(self, info: strawberry.Info, id: strawberry.ID) -> Tenant:  # noqa: A002
+    async def tenant(self, info: Info, id: strawberry.ID) -> Tenant:  # noqa: A002
         row = await resolve.get_tenant(info.context, decode_id(id))
         year = info.context.settings.campaign_year
         states = await resolve.declaration_states([row.id], year)
@@ -172,7 +173,7 @@ class TenantQuery:
         description="« Il reste N loyers à saisir sur M » sur les locataires visibles.",
         permission_classes=[Authenticated],
     )
-    async def rent_campaign(self, info: strawberry.Info, year: int | None = None) -> RentCampaign:
+    async def rent_campaign(self, info: Info, year: int | None = None) -> RentCampaign:
         year = year or info.context.settings.campaign_year
         total, transmitted = await resolve.campaign_counts(info.context, year)
         remaining = total - transmitted

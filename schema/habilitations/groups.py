@@ -17,6 +17,7 @@ from schema.common import (
     decode_cursor,
     decode_id,
 )
+from schema.info import Info
 from schema.permissions import Authenticated, MayDelegate, MayManage
 
 
@@ -52,7 +53,7 @@ class HabilitationQuery:
         description="Les groupes d'habilitation de l'organisation de l'appelant.",
         permission_classes=[Authenticated],
     )
-    async def habilitation_groups(self, info: strawberry.Info) -> list[HabilitationGroup]:
+    async def habilitation_groups(self, info: Info) -> list[HabilitationGroup]:
         groups = await resolve.organisation_groups(info.context)
         return [HabilitationGroup.from_row(g) for g in groups]
 
@@ -63,7 +64,7 @@ class HabilitationQuery:
         permission_classes=[MayManage],
     )
     async def users(
-        self, info: strawberry.Info, first: int = 50, after: str | None = None
+        self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
         cursor = decode_cursor(after) if after else None
@@ -80,7 +81,7 @@ class HabilitationMutation:
         ),
         permission_classes=[MayManage],
     )
-    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:  # noqa: A002
+    async def create_user(self, info: Info, input: CreateUserInput) -> User:  # noqa: A002
         data = resolve.NewUser(
             last_name=input.last_name, first_name=input.first_name, email=input.email,
             email_confirmation=input.email_confirmation, phone=input.phone,
@@ -95,7 +96,7 @@ class HabilitationMutation:
         permission_classes=[MayManage],
     )
     async def set_user_groups(
-        self, info: strawberry.Info, user_id: strawberry.ID, group_ids: list[strawberry.ID]
+        self, info: Info, user_id: strawberry.ID, group_ids: list[strawberry.ID]
     ) -> User:
         user = await resolve.set_user_groups(info.context, decode_id(user_id), _ids(group_ids))
         return User.from_row(user)
@@ -107,7 +108,7 @@ class HabilitationMutation:
         permission_classes=[MayDelegate],
     )
     async def set_habilitation_manager(
-        self, info: strawberry.Info, user_id: strawberry.ID, enabled: bool
+        self, info: Info, user_id: strawberry.ID, enabled: bool
     ) -> User:
         user = await resolve.set_habilitation_manager(info.context, decode_id(user_id), enabled)
         return User.from_row(user)
@@ -117,7 +118,7 @@ class HabilitationMutation:
         permission_classes=[MayManage],
     )
     async def close_user(
-        self, info: strawberry.Info, user_id: strawberry.ID, closing_date: date
+        self, info: Info, user_id: strawberry.ID, closing_date: date
     ) -> User:
         user = await resolve.close_user(info.context, decode_id(user_id), closing_date)
         return User.from_row(user)

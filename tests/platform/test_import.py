@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bailleurs.importer import ImportError_, parse
+from bailleurs.importer import ImportFileRejected, parse
 from models import CasbinRule, HabilitationGroup, Housing, Organisation, Payment, Tenant
 from tests.accounts.operations import LOGIN
 from tests.support.factories import import_organisations, organisation_data
@@ -153,13 +153,13 @@ def _break(org: dict, where: str, value) -> dict:
 def test_bad_field_is_named(where, value, named):
     good = organisation_data("BON", [("CONVENTIONNE", "14", 1)])
     bad = _break(organisation_data("MAUVAIS", [("PRIVE", "14", 1)]), where, value)
-    with pytest.raises(ImportError_) as refused:
+    with pytest.raises(ImportFileRejected) as refused:
         parse(json.dumps({"organisations": [good, bad]}))
     assert any(p.startswith(named) for p in refused.value.problems), refused.value.problems
 
 
 def test_malformed_json_names_the_line():
-    with pytest.raises(ImportError_) as refused:
+    with pytest.raises(ImportFileRejected) as refused:
         parse('{"organisations": [\n  {"name": "X",}\n]}')
     assert refused.value.problems == [
         "ligne 2, colonne 16 : JSON invalide (Expecting property name enclosed in double quotes)"

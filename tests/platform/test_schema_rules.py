@@ -12,6 +12,7 @@ from schema.read_rules import PAGE, READABLE_BY, read_rule_of
 
 PUBLIC_ROOT_FIELDS = {
     "Query.health",
+    "Query.verifyReceipt",
     "Mutation.login",
     "Mutation.requestLostIdentifier",
     "Mutation.requestPasswordReset",
