@@ -24,6 +24,7 @@ from schema.declarations.changes import ChangeMutation
 from schema.declarations.payments import PaymentQuery
 from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
+from schema.declarations.repayment import RepaymentMutation, RepaymentQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
@@ -48,13 +49,13 @@ QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
     AccountQuery, LettersQuery,  # accounts
     HabilitationQuery,  # habilitations
-    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery,  # declarations
+    TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery, RepaymentQuery,  # declarations
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
     AccountMutation, RecoveryMutation, AccountAdminMutation, LettersMutation,  # accounts
     HabilitationMutation,  # habilitations
-    DeclarationMutation, ChangeMutation,  # declarations
+    DeclarationMutation, ChangeMutation, RepaymentMutation,  # declarations
 )
 
 
