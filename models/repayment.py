@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # relations named for type checkers only
 class RepaymentPlan(Model):
 
     id = fields.IntField(primary_key=True)
-    report: fields.ForeignKeyRelation[UnpaidRentReport] = fields.ForeignKeyField(
-        "models.UnpaidRentReport", related_name=False, unique=True, on_delete=fields.RESTRICT
+    report: fields.OneToOneRelation[UnpaidRentReport] = fields.OneToOneField(
+        "models.UnpaidRentReport", related_name=False, on_delete=fields.RESTRICT
     )
     report_id: int
     # The debt the plan was checked against (the report's amount owed when it was submitted).

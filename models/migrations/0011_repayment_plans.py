@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             name='RepaymentPlan',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('report', fields.ForeignKeyField('models.UnpaidRentReport', source_field='report_id', db_constraint=True, to_field='id', related_name=False, unique=True, on_delete=OnDelete.RESTRICT)),
+                ('report', fields.OneToOneField('models.UnpaidRentReport', source_field='report_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('debt_cents', fields.IntField()),
                 ('monthly_amount_cents', fields.IntField()),
                 ('first_month', fields.DateField()),
