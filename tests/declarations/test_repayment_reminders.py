@@ -2,6 +2,7 @@
 SMTP server, whoever runs the job, however often, and across restarts."""
 
 import asyncio
+import subprocess
 from datetime import timedelta
 
 from bailleurs.app import create_app
@@ -10,6 +11,7 @@ from resolvers.declarations.repayment_reminders import queue_due_reminders
 from resolvers.shared.clock import today
 from tests.api.declaration_ops import demo_login
 from tests.conftest import serving
+from tests.processes import BAILLEURS, REPO, cli_env
 from tests.declarations.repayment_support import (
     FOLLOW_UP,
     SUBMIT,
@@ -131,3 +133,21 @@ async def test_the_service_finds_due_reminders_after_a_restart_and_never_repeats
         assert await queue_due_reminders(settings) == 0
         await settle(api, smtp, 1)
         assert await RepaymentReminder.all().count() == 1
+
+
+async def test_two_processes_running_the_job_at_once_mail_each_reminder_once(api, smtp):
+    # given: eight reports due
+    token = await demo_login(api)
+    due = [await report_due_on(api, token, deadline_in(20)) for _ in range(8)]
+    # when: two `bailleurs remind-repayment-plans` processes on the same database at once
+    env = cli_env(api.services.settings.database_url)
+    runs = [subprocess.Popen([BAILLEURS, "remind-repayment-plans"], env=env, cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = await asyncio.gather(*(asyncio.to_thread(r.communicate, timeout=120) for r in runs))
+    # then: both succeed, and the eight reminders were shared out between them
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    queued = [int(err.rsplit(":", 1)[1].strip(" .\n")) for _, err in outputs]
+    assert sum(queued) == len(due), outputs
+    assert await RepaymentReminder.all().count() == len(due)
+    await settle(api, smtp, len(due))
