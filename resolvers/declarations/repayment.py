@@ -100,6 +100,11 @@ def last_instalment(plan: RepaymentPlan) -> int:
     return plan.debt_cents - plan.monthly_amount_cents * (plan.duration_months - 1)
 
 
+def within(days: int) -> str:
+    """How soon a deadline falls, as a sentence says it."""
+    return {0: "aujourd'hui", 1: "demain"}.get(days, f"dans {days} jours")
+
+
 def _month(value: date) -> str:
     return french.month(value.year, value.month)
 
@@ -133,7 +138,7 @@ def explain(f: FollowUp, settings: Settings) -> str:
         )
     return (
         f"Transmettez le plan d'apurement convenu avec le locataire pour la dette de {debt} au "
-        f"plus tard le {deadline} (dans {f.days_left} jours). L'aide continue d'être versée "
+        f"plus tard le {deadline} ({within(f.days_left or 0)}). L'aide continue d'être versée "
         "pendant ce délai."
     )
 

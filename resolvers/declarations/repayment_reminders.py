@@ -21,7 +21,7 @@ from models import RepaymentPlan, RepaymentReminder, UnpaidRentReport
 from models.enums import UserStatus
 from resolvers.audit import chain as audit_log
 from resolvers.declarations import receipts
-from resolvers.declarations.repayment import PlanState, follow_up, reported_on
+from resolvers.declarations.repayment import PlanState, follow_up, reported_on, within
 from resolvers.shared import clock, french
 from resolvers.shared.outbox import queue_mail
 
@@ -95,7 +95,7 @@ def reminder_text(due: Due, reference: str | None) -> tuple[str, str]:
         f"{french.euros(r.amount_owed_cents)} pour votre locataire {t.first_name} {t.last_name}, "
         f"numéro allocataire {t.allocataire_number}{about}.\n\n"
         "La Caf attend le plan d'apurement convenu avec votre locataire au plus tard le "
-        f"{deadline}, dans {due.days_left} jours. Transmettez-le depuis l'Offre bailleurs, "
+        f"{deadline}, {within(due.days_left)}. Transmettez-le depuis l'Offre bailleurs, "
         "menu « Signaler un impayé ».\n"
         "Sans plan à cette date, la Caf peut saisir le fonds de solidarité pour le logement "
         "(FSL).\n\n"

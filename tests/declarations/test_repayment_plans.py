@@ -164,6 +164,7 @@ async def test_the_deadline_day_itself_is_still_in_time(api):
     await reported_on(reported["id"], add_months(today(), -6))
     follow = (await api.ok(FOLLOW_UP, {"id": reported["id"]}, token))["repaymentFollowUp"]
     assert (follow["state"], follow["daysLeft"]) == ("PLAN_ATTENDU", 0)
+    assert f"au plus tard le {today():%d/%m/%Y} (aujourd'hui)" in follow["message"]
     data = await api.ok(SUBMIT, plan_input(reported["id"], 30000, 3, month_start(0)), token)
     assert data["submitRepaymentPlan"]["state"] == "PLAN_RECU"
 

@@ -6,12 +6,12 @@ import subprocess
 from datetime import timedelta
 
 from bailleurs.app import create_app
-from models import AuditEvent, OutboxMail, RepaymentReminder
+from models import AuditEvent, OutboxMail, RepaymentReminder, User
+from models.enums import UserStatus
 from resolvers.declarations.repayment_reminders import queue_due_reminders
 from resolvers.shared.clock import today
 from tests.api.declaration_ops import demo_login
 from tests.conftest import serving
-from tests.processes import BAILLEURS, REPO, cli_env
 from tests.declarations.repayment_support import (
     FOLLOW_UP,
     SUBMIT,
@@ -22,6 +22,7 @@ from tests.declarations.repayment_support import (
     reported_day_for,
     reported_on,
 )
+from tests.processes import BAILLEURS, REPO, cli_env
 
 ADMIN_MAIL = "claire.martin@lesoliviers.example"  # OLIVIERS.ADMIN, who reports in these tests
 SUBJECT = "Rappel : plan d'apurement à transmettre avant le"
@@ -88,6 +89,17 @@ async def test_a_run_after_a_long_stop_sends_the_reminder_due_now_not_all_it_mis
     [mail] = await settle(api, smtp, 1)
     assert "dans 3 jours" in mail.get_content()
     assert await RepaymentReminder.all().values_list("days_before", flat=True) == [7]
+
+
+async def test_once_the_reporter_has_left_the_organisation_is_reminded(api, smtp):
+    token = await demo_login(api)
+    deadline = deadline_in(40)
+    await report_due_on(api, token, deadline)
+    await User.filter(identifier="OLIVIERS.ADMIN").update(status=UserStatus.CLOSED)
+    assert await queue_due_reminders(api.services.settings, deadline - timedelta(days=1)) == 1
+    api.services.mail_queued.set()
+    [mail] = await smtp.mailbox.wait_for(1)
+    assert mail["To"] == "gestion@lesoliviers.example" and "demain" in mail.get_content()
 
 
 async def test_twenty_runs_at_once_mail_each_due_reminder_exactly_once(api, smtp):
