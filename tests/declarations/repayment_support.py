@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from models import UnpaidRentReport
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
-from tests.api.declaration_ops import tenant_id
+from tests.support.declaration_ops import month_start, tenant_id
 
 FOLLOW_UP_FIELDS = """
   id state stateLabel reportedOn debtCents deadline daysLeft agencyProposes message
@@ -29,10 +29,6 @@ FOLLOW_UP = f"""query($id: ID!) {{ repaymentFollowUp(reportId: $id) {{ {FOLLOW_U
 
 # COUTURE's share with the benefit paid to the tenant: 2 × (300 € + 10 €) = 620 € constitutes it.
 OWED = {"rentCents": 30000, "chargesCents": 1000, "benefitPaidToLandlord": False}
-
-
-def month_start(months_ago: int) -> date:
-    return add_months(today().replace(day=1), -months_ago)
 
 
 async def report(api, token: str, amount_cents: int = 90000, last_name: str = "COUTURE",

@@ -8,21 +8,19 @@ import pytest
 
 from bailleurs.demo import DEMO_LOGINS
 from models import AuditEvent, Organisation, Receipt, RepaymentPlan
-from policies.enforcers import load_enforcer
-from policies.vocabulary import Role, org_domain, user_subject
+from policies.vocabulary import Role
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
-from tests.api.declaration_ops import demo_login
-from tests.api.test_receipts import fetch, pdf_text
 from tests.declarations.repayment_support import (
     FOLLOW_UP,
     SUBMIT,
-    month_start,
     plan_input,
     report,
     reported_on,
 )
-from tests.factories import PASSWORD, make_user
+from tests.support.declaration_ops import demo_login, month_start
+from tests.support.factories import PASSWORD, make_reader, make_user
+from tests.support.receipts import fetch, pdf_text
 
 
 async def test_a_constituted_report_awaits_a_plan_within_six_months(api):
@@ -186,23 +184,12 @@ async def test_twenty_submissions_at_once_record_one_plan(api):
     assert await AuditEvent.filter(action="repayment_plan_submitted").count() == 1
 
 
-async def reader_token(api) -> str:
-    """A role that may read every tenant of LES OLIVIERS but declare nothing."""
-    olivier = await Organisation.get(user_number="OLIVIERS140001")
-    domain = org_domain(olivier.id)
-    reader = await make_user(api, olivier, "OLIVIERS.LECTEUR")
-    enforcer = await load_enforcer(domain)
-    await enforcer.add_policy("lecteur", domain, "*", "*", "read")
-    await enforcer.add_role_for_user_in_domain(user_subject(reader.id), "lecteur", domain)
-    api.services.registry.invalidate(domain)
-    return await api.login("OLIVIERS.LECTEUR", PASSWORD)
-
-
 async def test_reading_the_follow_up_is_not_submitting_a_plan(api):
     # given
     admin = await demo_login(api)
     reported = await report(api, admin, 90000)
-    token = await reader_token(api)
+    await make_reader(api, await Organisation.get(user_number="OLIVIERS140001"), "OLIVIERS.LECTEUR")
+    token = await api.login("OLIVIERS.LECTEUR", PASSWORD)
     # when / then
     follow = (await api.ok(FOLLOW_UP, {"id": reported["id"]}, token))["repaymentFollowUp"]
     assert follow["state"] == "PLAN_ATTENDU"

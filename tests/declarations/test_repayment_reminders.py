@@ -10,19 +10,18 @@ from models import AuditEvent, OutboxMail, RepaymentReminder, User
 from models.enums import UserStatus
 from resolvers.declarations.repayment_reminders import queue_due_reminders
 from resolvers.shared.clock import today
-from tests.api.declaration_ops import demo_login
 from tests.conftest import serving
 from tests.declarations.repayment_support import (
     FOLLOW_UP,
     SUBMIT,
     deadline_in,
-    month_start,
     plan_input,
     report,
     reported_day_for,
     reported_on,
 )
-from tests.processes import BAILLEURS, REPO, cli_env
+from tests.support.declaration_ops import demo_login, month_start
+from tests.support.processes import BAILLEURS, REPO, cli_env
 
 ADMIN_MAIL = "claire.martin@lesoliviers.example"  # OLIVIERS.ADMIN, who reports in these tests
 SUBJECT = "Rappel : plan d'apurement à transmettre avant le"
