@@ -95,7 +95,7 @@ def create_app(
         from bailleurs.receipts import receipt_response
 
         context = await make_context(request)
-        kinds = {None: "rent", "changes": "change", "unpaid": "unpaid"}
+        kinds = {None: "rent", "changes": "change", "unpaid": "unpaid", "plans": "plan"}
         kind = kinds.get(request.path_params.get("kind"), "unknown")
         return await receipt_response(context, request.path_params["declaration_id"], kind)
 

@@ -1,5 +1,6 @@
-"""Background tasks of a service process: the outbox mail sender and, on PostgreSQL, the policy
-watcher that keeps this process's policy caches in sync with the other processes."""
+"""Background tasks of a service process: the outbox mail sender, the repayment-plan reminders
+and, on PostgreSQL, the policy watcher that keeps this process's policy caches in sync with the
+other processes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ async def _purge_throttles(every_seconds: float = 3600) -> None:
         await asyncio.sleep(every_seconds)
 
 
+async def _remind_repayment_plans(services: Services) -> None:
+    """Mail the reminders due before repayment-plan deadlines; what is due is read from the
+    database each time, so a restart or a second process changes nothing."""
+    from resolvers.declarations.repayment_reminders import queue_due_reminders
+    from resolvers.shared.outbox import wake_sender
+
+    while True:
+        try:
+            if await queue_due_reminders(services.settings):
+                wake_sender(services)
+        except Exception:  # a database hiccup must not end the task
+            log.exception("repayment reminders failed")
+        await asyncio.sleep(services.settings.repayment_reminder_poll_seconds)
+
+
 async def _invalidate_locally(services: Services, domain: str) -> None:
     services.registry.invalidate(domain)
 
@@ -35,6 +51,7 @@ async def start_background(services: Services) -> list[asyncio.Task]:
     tasks = [
         asyncio.create_task(run_sender(services), name="mail-sender"),
         asyncio.create_task(_purge_throttles(), name="throttle-purge"),
+        asyncio.create_task(_remind_repayment_plans(services), name="repayment-reminders"),
     ]
     services.policy_changed = lambda domain: _invalidate_locally(services, domain)
     settings = services.settings

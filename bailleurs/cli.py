@@ -1,4 +1,4 @@
-"""The `bailleurs` command: serve, import, create-agent."""
+"""The `bailleurs` command: serve, import, create-agent, remind-repayment-plans."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -153,6 +154,17 @@ async def _create_agent(role: str, identifier: str) -> int:
     return 0 if message.startswith("Compte") else 2
 
 
+async def _remind(on: date | None) -> int:
+    """One run of the service's reminders job (e.g. from cron): safe beside running services."""
+    from resolvers.declarations.repayment_reminders import queue_due_reminders
+
+    settings = load()
+    async with _database(settings):
+        queued = await queue_due_reminders(settings, on)
+    print(f"Rappels de plan d'apurement mis en file : {queued}.", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bailleurs", description="Offre Bailleurs")
     sub = p.add_subparsers(dest="command", required=True)
@@ -166,6 +178,11 @@ def parser() -> argparse.ArgumentParser:
     agent = sub.add_parser("create-agent", help="créer un compte de la Caf")
     agent.add_argument("--role", choices=["agent_caf", "auditeur"], required=True)
     agent.add_argument("--identifier", required=True)
+    remind = sub.add_parser(
+        "remind-repayment-plans",
+        help="mettre en file les rappels de plan d'apurement dus (chacun une seule fois)",
+    )
+    remind.add_argument("--on", type=date.fromisoformat, help="jour de référence (AAAA-MM-JJ)")
     schema = sub.add_parser("schema", help="le contrat du schéma GraphQL")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True)
     schema_sub.add_parser("print", help="écrire le SDL du schéma en vigueur")
@@ -203,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_documents(args))
     if args.command == "schema":
         return _schema(args)
+    if args.command == "remind-repayment-plans":
+        return asyncio.run(_remind(args.on))
     if args.command == "import":
         return asyncio.run(_import(args.file))
     return asyncio.run(_create_agent(args.role, args.identifier))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from models import ChangeDeclaration, UnpaidRentReport
+from models import ChangeDeclaration, RepaymentPlan, UnpaidRentReport
 from models.enums import DeclarationState
 from models.validators import parse_object_id
 from policies.vocabulary import Act
@@ -42,9 +42,12 @@ async def _store_late(context: Context, row):  # noqa: ANN001, ANN202 - RentDecl
 
 
 async def record_pdf(context: Context, kind: str, record_id: int) -> tuple[str, bytes]:
-    """A change's or an unpaid report's receipt, to whoever may read its tenant."""
-    model = {receipts.CHANGE: ChangeDeclaration, receipts.UNPAID: UnpaidRentReport}[kind]
-    tenant_id = await model.filter(id=record_id).first().values_list("tenant_id", flat=True)
+    """A change's, an unpaid report's or a repayment plan's receipt, to whoever may read its
+    tenant."""
+    model = {receipts.CHANGE: ChangeDeclaration, receipts.UNPAID: UnpaidRentReport,
+             receipts.PLAN: RepaymentPlan}[kind]
+    tenant = "report__tenant_id" if kind == receipts.PLAN else "tenant_id"
+    tenant_id = await model.filter(id=record_id).first().values_list(tenant, flat=True)
     if not isinstance(tenant_id, int):
         raise NotFound(RECEIPT_NOT_FOUND)
     # The scope first (NotFound outside it): no stored PDF is read for a caller who may not.
@@ -59,7 +62,7 @@ async def receipt_response(context: Context, record_id: str, kind: str = receipt
                            ) -> Response:
     # Anonymous callers, other organisations and callers outside the scope all get the same 404.
     p = context.principal
-    known = kind in (receipts.RENT, receipts.CHANGE, receipts.UNPAID)
+    known = kind in (receipts.RENT, receipts.CHANGE, receipts.UNPAID, receipts.PLAN)
     number = parse_object_id(record_id)
     if p is None or p.restricted or p.user_id is None or number is None or not known:
         raise NotFound(RECEIPT_NOT_FOUND)

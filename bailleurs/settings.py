@@ -123,6 +123,27 @@ class Settings:
     unpaid_report_months: int = field(default_factory=lambda: _int("UNPAID_REPORT_MONTHS", 2))
     max_co_tenants: int = field(default_factory=lambda: _int("MAX_CO_TENANTS", 20))
     departure_notice_days: int = field(default_factory=lambda: _int("DEPARTURE_NOTICE_DAYS", 31))
+    # Repayment plan (plan d'apurement) after an unpaid-rent report: agreed within this many
+    # months of the report; a debt at or under the small-debt amount gets the agency's own plan,
+    # proposed within its months; a plan lasts at most the max months (the 1/36 fallback).
+    repayment_plan_months: int = field(default_factory=lambda: _int("REPAYMENT_PLAN_MONTHS", 6))
+    repayment_small_debt_cents: int = field(
+        default_factory=lambda: _int("REPAYMENT_SMALL_DEBT_CENTS", 10_000)
+    )
+    repayment_agency_months: int = field(
+        default_factory=lambda: _int("REPAYMENT_AGENCY_MONTHS", 1)
+    )
+    repayment_max_months: int = field(default_factory=lambda: _int("REPAYMENT_MAX_MONTHS", 36))
+    # Reminders mailed this many days before a plan's deadline, and how often the job looks.
+    repayment_reminder_days: tuple[int, ...] = field(
+        default_factory=lambda: tuple(sorted(
+            {int(d) for d in os.environ.get("REPAYMENT_REMINDER_DAYS", "30,7").split(",")
+             if d.strip()}, reverse=True
+        ))
+    )
+    repayment_reminder_poll_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("REPAYMENT_REMINDER_POLL_SECONDS", "3600"))
+    )
     # Mail delivery
     mail_retry_base_seconds: float = field(
         default_factory=lambda: float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "2"))

@@ -7,6 +7,7 @@ from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
 from models.receipts import Receipt
+from models.repayment import RepaymentPlan, RepaymentReminder
 from models.users import PasswordHistory, User
 
 __models__ = [
@@ -27,4 +28,6 @@ __models__ = [
     TrustedDocument,
     Receipt,
     PasswordHistory,
+    RepaymentPlan,
+    RepaymentReminder,
 ]

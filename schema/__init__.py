@@ -26,6 +26,7 @@ from schema.declarations.history import HistoryQuery
 from schema.declarations.payments import PaymentQuery
 from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
+from schema.declarations.repayment import RepaymentMutation, RepaymentQuery
 from schema.declarations.tenants import TenantQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
@@ -51,12 +52,13 @@ QUERY_AREAS: tuple[type, ...] = (
     AccountQuery, LettersQuery,  # accounts
     HabilitationQuery,  # habilitations
     TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery, HistoryQuery,  # declarations
+    RepaymentQuery,
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
     AccountMutation, RecoveryMutation, AccountAdminMutation, LettersMutation,  # accounts
     HabilitationMutation,  # habilitations
-    DeclarationMutation, ChangeMutation, TypedChangeMutation,  # declarations
+    DeclarationMutation, ChangeMutation, TypedChangeMutation, RepaymentMutation,  # declarations
 )
 
 

@@ -32,8 +32,8 @@ from resolvers.shared.context import Context
 TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
 AGENCY = "Caisse d'allocations familiales"
 SERVICE = "Service Offre bailleurs — aides au logement versées au bailleur"
-RENT, CHANGE, UNPAID = "rent", "change", "unpaid"
-PREFIXES = {CHANGE: "DC", UNPAID: "DI"}
+RENT, CHANGE, UNPAID, PLAN = "rent", "change", "unpaid", "plan"
+PREFIXES = {CHANGE: "DC", UNPAID: "DI", PLAN: "PA"}
 # Ten characters from an alphabet without look-alikes (no 0/O, 1/I/L): read off paper and typed.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _DECOY = "0" * 64

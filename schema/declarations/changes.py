@@ -10,6 +10,7 @@ import strawberry
 from models.enums import ChangeKind as ChangeKindEnum
 from resolvers.declarations import changes, unpaid
 from schema.common import decode_id
+from schema.declarations.repayment import RepaymentFollowUp, report_follow_up
 from schema.declarations.tenant_nodes import tenant_node
 from schema.declarations.tenants import DECLARABLE, Tenant
 from schema.info import Info
@@ -137,6 +138,13 @@ class UnpaidRentReport:
     receipt_url: str | None = strawberry.field(
         description="L'accusé de réception PDF, rendu au signalement et servi tel quel."
     )
+
+    @strawberry.field(
+        description="Le plan d'apurement que la Caf demande après le signalement : état, date "
+        "limite, plan transmis et rappels."
+    )
+    async def repayment(self, info: Info) -> RepaymentFollowUp:
+        return await report_follow_up(info, self.id, self.tenant)
 
 
 def change_node(ctx, row, tenant: Tenant, receipt) -> ChangeDeclaration:

@@ -24,7 +24,8 @@ class ReceiptCheck:
         "(nulle si le reçu n'est pas authentique)."
     )
     kind: str | None = strawberry.field(
-        description="rent (déclaration de loyer), change (changement) ou unpaid (impayé)."
+        description="rent (déclaration de loyer), change (changement), unpaid (impayé) ou plan "
+        "(plan d'apurement)."
     )
     issued_at: datetime | None = strawberry.field(description="Émis le (transmission).")
 

@@ -10,11 +10,10 @@ from models import (
     RentDeclaration,
     UnpaidRentReport,
 )
-from policies.enforcers import load_enforcer
-from policies.vocabulary import Role, org_domain, user_subject
+from policies.vocabulary import Role
 from tests.declarations.operations import DECLARE_CHANGE, GET, REPORT_UNPAID, SAVE, START, VALIDATE
 from tests.support.declaration_ops import demo_login, started, tenant_id
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_reader, make_user
 
 UNPAID = {
     "amountOwedCents": 60000,
@@ -92,12 +91,7 @@ async def test_reading_is_not_declaring(api):
     admin = await demo_login(api)
     declaration = (await started(api, admin, "BRISSON"))["id"]
     olivier = await Organisation.get(user_number="OLIVIERS140001")
-    domain = org_domain(olivier.id)
-    reader = await make_user(api, olivier, "OLIVIERS.LECTEUR")
-    enforcer = await load_enforcer(domain)
-    await enforcer.add_policy("lecteur", domain, "*", "*", "read")
-    await enforcer.add_role_for_user_in_domain(user_subject(reader.id), "lecteur", domain)
-    api.services.registry.invalidate(domain)
+    await make_reader(api, olivier, "OLIVIERS.LECTEUR")
     token = await api.login("OLIVIERS.LECTEUR", PASSWORD)
     # when / then
     assert (await api.ok(GET, {"id": declaration}, token))["rentDeclaration"]["id"] == declaration

@@ -71,6 +71,19 @@ async def make_user(api, organisation: Organisation | None, identifier: str, *,
     return user
 
 
+async def make_reader(api, organisation: Organisation, identifier: str) -> User:
+    """A user whose role may read every tenant of the organisation but declare nothing."""
+    from policies.enforcers import load_enforcer
+
+    domain = org_domain(organisation.id)
+    reader = await make_user(api, organisation, identifier)
+    enforcer = await load_enforcer(domain)
+    await enforcer.add_policy("lecteur", domain, "*", "*", "read")
+    await enforcer.add_role_for_user_in_domain(user_subject(reader.id), "lecteur", domain)
+    api.services.registry.invalidate(domain)
+    return reader
+
+
 async def group(organisation: Organisation, kind: str, dept: str) -> HabilitationGroup:
     label = "Logements conventionnés" if kind == "conventionne" else "Logements privés"
     return await HabilitationGroup.get(organisation=organisation, name=f"{label} – {dept}")
