@@ -5,10 +5,19 @@
 `bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time between the two is
 the price of the GraphQL layer.
 
+`POST /bare/sql` is barer still: the statements our GraphQL page sends (captured by
+`bench.statements`, file named by `BENCH_STATEMENTS`) replayed in order on a plain asyncpg pool of
+the product's size (prepared statements, as the product's), the rows returned as JSON. No session
+logic, no ORM, no GraphQL: what Python and asyncpg cost around our SQL.
+
 Served by uvicorn as `bench.asgi:app`; never part of the product.
 """
 
 from __future__ import annotations
+
+import asyncio
+import json
+import os
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -54,7 +63,33 @@ async def bare_tenants(request: Request) -> Response:
     }}})
 
 
+_pool = None
+_pool_lock = asyncio.Lock()
+
+
+async def bare_sql(request: Request) -> Response:
+    global _pool
+    import asyncpg
+
+    from bench.generate import _asyncpg_url
+    from bench.statements import load
+
+    async with _pool_lock:
+        if _pool is None:
+            settings = request.app.state.services.settings
+            request.app.state.bare_statements = load(os.environ["BENCH_STATEMENTS"])
+            _pool = await asyncpg.create_pool(_asyncpg_url(settings.database_url), min_size=1,
+                                              max_size=settings.db_pool_size)
+    results = []
+    async with _pool.acquire() as conn:
+        for sql, args in request.app.state.bare_statements:
+            results.append([dict(r) for r in await conn.fetch(sql, *args)])
+    return Response(json.dumps({"results": results}, default=str),
+                    media_type="application/json")
+
+
 def build_app(settings: Settings | None = None) -> Starlette:
     app = create_app(settings)
     app.router.routes.append(Route("/bare/tenants", bare_tenants, methods=["POST"]))
+    app.router.routes.append(Route("/bare/sql", bare_sql, methods=["POST"]))
     return app
