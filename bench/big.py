@@ -42,8 +42,13 @@ P = [(t, d) for d in _DEPTS[1:51] for t in _TYPES]
 Q = [(t, d) for d in _DEPTS[51:101] for t in _TYPES]
 # Names with accents and ligatures among the big organisations' tenants, for the search.
 BIG_FIRST_NAMES = (*FIRST_NAMES, "CÉLINE", "LÆTITIA", "HÉLÈNE", "JOËL", "ŒNONE")
-# Multiplicative hashes of the row number: the same in Python and in SQL (bigint arithmetic).
-_LAST_MUL, _FIRST_MUL, _MOD = 2_654_435_761, 40_503, 4_294_967_296
+# Fibonacci hashing of the row number (the high bits of i × 2³²/φ mod 2³²): names spread evenly
+# over any run of rows; the same in Python and in SQL (bigint arithmetic).
+_LAST_MUL, _FIRST_MUL, _MOD = 2_654_435_769, 2_246_822_519, 4_294_967_296
+
+
+def _pick(i: int, mul: int, n: int) -> int:
+    return (i * mul) % _MOD * n // _MOD
 
 
 def token(size: int, share: str, pairs: int) -> str:
@@ -147,8 +152,8 @@ def tenant_rows(big: BigOrganisation) -> Iterator[tuple]:
     for i in range(big.total):
         tid = big.tenant_from + i + 1
         yield (tid, big.housing_from + i + 1, str(tid),
-               LAST_NAMES[(i * _LAST_MUL) % _MOD % len(LAST_NAMES)],
-               BIG_FIRST_NAMES[(i * _FIRST_MUL) % _MOD % len(BIG_FIRST_NAMES)],
+               LAST_NAMES[_pick(i, _LAST_MUL, len(LAST_NAMES))],
+               BIG_FIRST_NAMES[_pick(i, _FIRST_MUL, len(BIG_FIRST_NAMES))],
                date(2000, 1, 1) + timedelta(days=i % 9000), i % 13 == 0,
                25_000 + i % 65_000, 8_000 + i % 22_000)
 
@@ -204,8 +209,8 @@ FROM (SELECT i, 1 + (i - {i0}) / {per_pair} AS k
       FROM generate_series({i0}, {i0 + n - 1}) AS i) s""")
         i0 += n
     lasts, firsts = _sql_text_array(LAST_NAMES), _sql_text_array(BIG_FIRST_NAMES)
-    last_i = f"1 + (i::bigint * {_LAST_MUL}) % {_MOD} % {len(LAST_NAMES)}"
-    first_i = f"1 + (i::bigint * {_FIRST_MUL}) % {_MOD} % {len(BIG_FIRST_NAMES)}"
+    last_i = f"1 + (i::bigint * {_LAST_MUL}) % {_MOD} * {len(LAST_NAMES)} / {_MOD}"
+    first_i = f"1 + (i::bigint * {_FIRST_MUL}) % {_MOD} * {len(BIG_FIRST_NAMES)} / {_MOD}"
     tenant_id = f"{big.tenant_from} + i + 1"
     copies = "".join(", " + _derived_sql(c, tenant_id, last_i, first_i) for c in derived)
     tenant = f"""

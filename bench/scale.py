@@ -87,9 +87,10 @@ def _edges(response: dict) -> list:
 
 def deep_body(client: httpx.Client, url: str, token: str) -> tuple[dict, str]:
     _, first = _post(client, url, token, body())
-    end = first["data"]["tenants"]["pageInfo"]["endCursor"]
-    if end is None:
-        return body(), "scope holds one page"
+    info = first["data"]["tenants"]["pageInfo"]
+    end = info["endCursor"]
+    if not info["hasNextPage"]:
+        return body(), "page 1 (one page)"
     key = _deep_key(decode_cursor(end))
     if key is not None:
         deep = body(after=encode_cursor(key))

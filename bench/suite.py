@@ -36,7 +36,7 @@ from bench.page import quiet_logs
 from bench.report import machine
 from bench.run import _renew_sessions
 from bench.server import Server
-from bench.suite_report import render
+from bench.suite_report import render, update_readme
 
 
 def database_url(name: str, size: str, db: str) -> str:
@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--budget", type=float, default=120.0, help="latency seconds per database")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--readme", action="store_true", help="copy the table into README.md")
     args = p.parse_args(argv)
     quiet_logs()
     year, day = _year(), date.today().isoformat()
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     (args.results / f"suite-{day}.json").write_text(json.dumps(run, indent=1, default=str) + "\n")
     table = render(run)
     (args.results / f"suite-{day}.md").write_text(table)
+    if args.readme:
+        update_readme(table)
     print(table)
 
 

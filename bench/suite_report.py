@@ -156,3 +156,41 @@ def render(run: dict) -> str:
         out += ["", f"EXPLAIN (ANALYZE, BUFFERS) of every statement, largest scopes: "
                 f"`bench/results/{run['explain']['folder']}/`."]
     return "\n".join(out) + "\n"
+
+
+README_HEADING = "## Benchmark at scale"
+README_INTRO = """\
+One command measures what issue 14 asks of the tenant list, on databases holding big
+organisations (10⁴, 10⁵, 10⁶ tenants; callers with 1 % and 100 % of one, over 1 and over 100
+(housing type, département) pairs), next to its peer and its physical reference:
+
+```sh
+uv run python -m bench.suite --generate --pg 1e4 1e5 1e6 --sqlite 1e5 --readme
+```
+
+`--generate` (re)creates the databases (`bench.generate`: COPY, then `INSERT … SELECT
+generate_series` for the big organisations; `executemany` in one transaction on SQLite); without
+it the suite measures the databases as they are. It installs the peer itself (`npm ci` of the
+pinned PostGraphile 4.14.1 in `bench/peer/`, gitignored `node_modules`) and gives it
+row-level-security policies with the product's scope. pgbench and wrk come from Debian
+(`apt-get install postgresql-client wrk`). Raw numbers: `bench/results/suite-<date>.json`;
+plans: `bench/results/explain-<date>-<size>/`. The latest table:
+"""
+
+
+def update_readme(table: str, readme=None) -> None:
+    """Replace (or add, before "## Performance") the README's section with this run's table."""
+    from bench.report import README
+
+    readme = readme or README
+    text = readme.read_text()
+    section = f"{README_HEADING}\n\n{README_INTRO}\n{table}\n"
+    if f"\n{README_HEADING}\n" in text:
+        head, rest = text.split(f"\n{README_HEADING}\n", 1)
+        tail = rest[rest.index("\n## ") + 1:] if "\n## " in rest else ""
+        readme.write_text(f"{head}\n{section}{tail}")
+    else:
+        anchor = next(h for h in ("\n## Beyond one machine\n", "\n## Performance\n")
+                      if h in text)
+        head, tail = text.split(anchor, 1)
+        readme.write_text(f"{head}\n{section}{anchor.lstrip(chr(10))}{tail}")

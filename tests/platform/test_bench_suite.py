@@ -58,7 +58,10 @@ async def test_the_suite_measures_every_caller_and_system_at_the_quick_size(tmp_
         callers = db["scale"]["callers"]
         assert {c["rows"] for c in callers} == {300, 100, 1}  # org 1, 100 %, 1 %
         assert len(db["scale"]["results"]) == len(callers) * 4
-        assert all(r["rows_returned"] > 0 for r in db["scale"]["results"])
+        scopes = {c["label"]: c["rows"] for c in callers}
+        # a search or a filter may find nothing in a scope of one tenant; nothing else may
+        assert all(r["rows_returned"] > 0 for r in db["scale"]["results"]
+                   if scopes[r["caller"]] >= 100 or r["kind"] in ("page 1", "deep page"))
     table = next(results.glob("suite-*.md")).read_text()
     assert "| org of 10² · 1 % · 100 pairs | 100 | 100 |" in table
     if not PG_URL:
