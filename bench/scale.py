@@ -104,7 +104,7 @@ def deep_body(client: httpx.Client, url: str, token: str) -> tuple[dict, str]:
         if not info["hasNextPage"]:
             break
         cursor, pages = info["endCursor"], pages + 1
-    return body(after=cursor), f"followed {pages} pages"
+    return body(after=cursor), f"followed {pages} page{'s' if pages > 1 else ''}"
 
 
 def measure(base_url: str, load_report: dict, rounds: int, warmup: int = 2,
