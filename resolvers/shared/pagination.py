@@ -30,7 +30,7 @@ def _after(order: tuple[str, ...], values: list[Any]) -> Q:
     return Q(*branches, join_type=Q.OR)
 
 
-def _key(row: Any, order: tuple[str, ...]) -> list[Any]:
+def row_key(row: Any, order: tuple[str, ...]) -> list[Any]:
     key = []
     for path in order:
         value = row
@@ -56,7 +56,7 @@ def _cursor_value(field: Any, value: Any) -> Any:
     raise ValueError(f"not a cursor value for {field.model_field_name}")
 
 
-def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
+def parse_cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
     fields = model._meta.fields_map
     try:
         if len(after) != len(order):
@@ -71,11 +71,11 @@ def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
 async def paginate(
     query: QuerySet[T], order: tuple[str, ...], first: int, after: list[Any] | None
 ) -> Page[T]:
-    start = None if after is None else _cursor(query.model, order, after)
+    start = None if after is None else parse_cursor(query.model, order, after)
     total = await query.count()
     if start is not None:
         query = query.filter(_after(order, start))
     rows = await query.order_by(*order).limit(first + 1)
     has_next = len(rows) > first
     rows = rows[:first]
-    return Page(rows=rows, has_next=has_next, total=total, keys=[_key(r, order) for r in rows])
+    return Page(rows=rows, has_next=has_next, total=total, keys=[row_key(r, order) for r in rows])
