@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from accounts_support import LOGIN, credentials_in
-
 from models import OutboxMail
+from tests.accounts.operations import LOGIN
+from tests.support.accounts_support import credentials_in
 
 GROUPS = "query { habilitationGroups { id } }"
 CREATE_USER = """mutation($input: CreateUserInput!) {

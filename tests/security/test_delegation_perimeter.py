@@ -11,21 +11,20 @@ import asyncio
 
 from models import AuditEvent, HabilitationGroup, OutboxMail, User
 from resolvers.shared.clock import today
-from tests.accounts_support import COMPLETE_FIRST_LOGIN, credentials_in, profile
-from tests.conftest import LOGIN
-from tests.factories import make_user
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER
+from tests.habilitations.operations import SET_HABILITATION_MANAGER as SET_MANAGER
+from tests.habilitations.operations import SET_USER_GROUPS as SET_GROUPS
+from tests.habilitations.operations import UNLOCK_USER as UNLOCK
 from tests.security.delegation_support import (
-    CLOSE_USER,
-    CREATE_USER,
-    SET_GROUPS,
-    SET_MANAGER,
-    UNLOCK,
     build_world,
     casbin_rights,
     group_ids_of,
     new_user_input,
     policy_lines,
 )
+from tests.support.accounts_support import credentials_in, profile
+from tests.support.factories import make_user
 
 TENANTS = "query { tenants(first: 100) { edges { node { housing { type departement } } } } }"
 ATTACKER = "puppet@attacker.example"

@@ -31,14 +31,13 @@ from models import CasbinRule, User
 from models.enums import UserStatus
 from policies.vocabulary import Role
 from resolvers.shared.clock import today
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER
+from tests.habilitations.operations import SET_HABILITATION_MANAGER as SET_MANAGER
+from tests.habilitations.operations import SET_USER_GROUPS as SET_GROUPS
+from tests.habilitations.operations import UNLOCK_USER as UNLOCK
 from tests.security.delegation_support import (
-    CLOSE_USER,
-    CREATE_USER,
     GROUPS,
     MANAGERS,
-    SET_GROUPS,
-    SET_MANAGER,
-    UNLOCK,
     DelegationWorld,
     build_world,
     casbin_rights,

@@ -5,10 +5,10 @@ parallel creations)."""
 import asyncio
 
 import pytest
-from accounts_support import COMPLETE_FIRST_LOGIN, NEW_PASSWORD, activated_organisation, profile
 
 from models import OutboxMail, User
 from resolvers.shared.clock import today
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN
 from tests.security.takeover_support import (
     CHANGE_EMAIL,
     CLOSE_USER,
@@ -19,6 +19,7 @@ from tests.security.takeover_support import (
     new_user,
     restricted_login,
 )
+from tests.support.accounts_support import NEW_PASSWORD, activated_organisation, profile
 
 ADMIN = "claire.martin@tilleuls.example"
 TAKEN = "Cette adresse mail est déjà celle d'un autre utilisateur de votre organisme."
