@@ -9,6 +9,7 @@ from tortoise.expressions import Q, Subquery
 from models import RentDeclaration, Tenant
 from models.enums import DeclarationState
 from policies.vocabulary import Act
+from resolvers.declarations import counters
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound, invalid
 from resolvers.shared.pagination import Page, paginate
@@ -62,9 +63,12 @@ async def list_tenants(
         query = query.filter(_state_filter(year, state))
     if search and len(search.strip()) > MAX_SEARCH_LENGTH:
         raise invalid("search", f"La recherche compte {MAX_SEARCH_LENGTH} caractères au plus.")
-    if search and search.strip():
+    searched = bool(search and search.strip())
+    if searched:
         query = query.filter(_search_filter(search))
-    return await paginate(query.select_related("housing"), TENANT_ORDER, first, after)
+    # The total and each row's state come with the page, in its statement.
+    counting = await counters.counting(ctx, year, state, query if searched else None)
+    return await paginate(query.select_related("housing"), TENANT_ORDER, first, after, counting)
 
 
 async def declaration_states(tenant_ids: list[int], year: int) -> dict[int, DeclarationState]:
@@ -90,8 +94,6 @@ async def can_on_tenant(ctx: Context, act: Act, tenant: Tenant) -> bool:
 
 
 async def campaign_counts(ctx: Context, year: int) -> tuple[int, int]:
-    """(tenants visible, of which transmitted) for the campaign of `year`."""
-    query = await visible_tenants(ctx)
-    total = await query.count()
-    transmitted = await query.filter(id__in=_declared(year, DeclarationState.TRANSMIS)).count()
-    return total, transmitted
+    """(tenants visible, of which transmitted) for the campaign of `year`, from the counters."""
+    figures = await counters.campaign(await ctx.guard.scope(Act.READ), year)
+    return figures.total, figures.transmitted
