@@ -120,7 +120,8 @@ class Counting:
         elif self.searched is not None:
             found = await self.searched.limit(SEARCH_COUNT_CAP + 1).count()
         else:
-            found = int((await _summed(self.scope, self.year, self.state).first())["n"] or 0)
+            [row] = await _summed(self.scope, self.year, self.state)
+            found = int(row["n"] or 0)
         if self.searched is not None and found > SEARCH_COUNT_CAP:
             return SEARCH_COUNT_CAP, False
         return found, True
