@@ -4,6 +4,8 @@ compiled scopes)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import Counter
 
 from tortoise import Tortoise
@@ -79,3 +81,30 @@ async def served_states(api, token: str) -> Counter[str]:
     assert campaign["transmitted"] == served[DeclarationState.TRANSMIS.value]
     assert campaign["remaining"] == served["*"] - served[DeclarationState.TRANSMIS.value]
     return served
+
+
+class _Statements(logging.Handler):
+    """Counts the statements Tortoise logs, except the background mail sender's polling."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        task = asyncio.current_task()
+        if task is None or task.get_name() != "mail-sender":
+            self.count += 1
+
+
+async def statements(api, query: str, variables: dict | None, token: str) -> tuple[int, dict]:
+    """How many SQL statements one request ran, and its data."""
+    logger = logging.getLogger("tortoise.db_client")
+    counter, level = _Statements(), logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        data = await api.ok(query, variables, token)
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+    return counter.count, data
