@@ -4,8 +4,6 @@ compiled scopes)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections import Counter
 
 from tortoise import Tortoise
@@ -14,6 +12,7 @@ from models import RentDeclaration, Tenant, TenantCount
 from models.enums import DeclarationState
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Act, org_domain, user_subject
+from tests.declarations.operations import CAMPAIGN
 
 Key = tuple[int, str, str, int, str]
 
@@ -65,8 +64,12 @@ async def readable_states(user_id: int, organisation_id: int, year: int) -> Coun
     return found
 
 
-TOTALS = """query($filter: TenantFilter) { tenants(first: 1, filter: $filter) { totalCount } }"""
-CAMPAIGN = "{ rentCampaign { total transmitted remaining message } }"
+# A page of tenants with what these tests look at: its total, whether it is exact, the states.
+PAGE = """query($first: Int!, $after: String, $filter: TenantFilter) {
+  tenants(first: $first, after: $after, filter: $filter) {
+    totalCount totalCountExact pageInfo { hasNextPage endCursor }
+    edges { cursor node { id allocataireNumber lastName firstName declarationState
+                          housing { postalCode commune departement type } } } } }"""
 
 
 async def served_states(api, token: str) -> Counter[str]:
@@ -74,7 +77,7 @@ async def served_states(api, token: str) -> Counter[str]:
     served: Counter[str] = Counter()
     for state in (None, *DeclarationState):
         variables = {"filter": {"declarationState": state.name if state else None}}
-        data = await api.ok(TOTALS, variables, token)
+        data = await api.ok(PAGE, {"first": 1, **variables}, token)
         served[state.value if state else "*"] = data["tenants"]["totalCount"]
     campaign = (await api.ok(CAMPAIGN, token=token))["rentCampaign"]
     assert campaign["total"] == served["*"]
@@ -82,29 +85,3 @@ async def served_states(api, token: str) -> Counter[str]:
     assert campaign["remaining"] == served["*"] - served[DeclarationState.TRANSMIS.value]
     return served
 
-
-class _Statements(logging.Handler):
-    """Counts the statements Tortoise logs, except the background mail sender's polling."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        task = asyncio.current_task()
-        if task is None or task.get_name() != "mail-sender":
-            self.count += 1
-
-
-async def statements(api, query: str, variables: dict | None, token: str) -> tuple[int, dict]:
-    """How many SQL statements one request ran, and its data."""
-    logger = logging.getLogger("tortoise.db_client")
-    counter, level = _Statements(), logger.level
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    try:
-        data = await api.ok(query, variables, token)
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-    return counter.count, data

@@ -13,14 +13,16 @@ from bailleurs.db import migrate_database, tortoise_config
 from models import Organisation, Tenant, User
 from policies.vocabulary import Role
 from resolvers.declarations.counters import SEARCH_COUNT_CAP
-from tests.api.declaration_ops import BRISSON_ANSWERS, SAVE, START, VALIDATE
 from tests.declarations.counting import (
+    PAGE,
     assert_counters_exact,
     full_count,
     readable_states,
     served_states,
 )
-from tests.factories import (
+from tests.declarations.operations import SAVE, START, VALIDATE
+from tests.support.declaration_ops import BRISSON_ANSWERS
+from tests.support.factories import (
     PASSWORD,
     group,
     import_organisations,
@@ -30,9 +32,6 @@ from tests.factories import (
 )
 
 YEAR = 2026  # the test settings' campaign
-PAGE = """query($first: Int!, $after: String, $filter: TenantFilter) {
-  tenants(first: $first, after: $after, filter: $filter) {
-    totalCount totalCountExact pageInfo { endCursor } edges { node { id declarationState } } } }"""
 
 
 async def _organisation(api, name: str, housings) -> tuple[Organisation, str]:
@@ -145,8 +144,8 @@ async def test_a_page_past_the_end_still_tells_the_total(api):
         assert (rest["tenants"]["totalCount"], rest["tenants"]["edges"]) == (total, [])
     transmitted = await api.ok(PAGE, {"first": 3, "filter": {"declarationState": "TRANSMIS"}},
                                token)
-    assert [e["node"] for e in transmitted["tenants"]["edges"]] == [
-        {"id": str(tenant.id), "declarationState": "TRANSMIS"}]
+    assert [(e["node"]["id"], e["node"]["declarationState"])
+            for e in transmitted["tenants"]["edges"]] == [(str(tenant.id), "TRANSMIS")]
 
 
 async def test_the_migration_counts_the_rows_already_there(empty_database_url):

@@ -5,7 +5,7 @@ the counters equal a full COUNT of the rows, and every caller's totalCount and r
 equal what stock Casbin lets that caller read, counted one tenant at a time.
 
 Hypothesis runs in a worker thread and hands each example's coroutine to the test's event loop
-(the app's database connections live there), as tests/api/test_scope_property.py does.
+(the app's database connections live there), as tests/declarations/test_scope.py does.
 """
 
 from __future__ import annotations
@@ -20,16 +20,22 @@ from hypothesis import strategies as st
 
 from models import HabilitationGroup, Organisation, Tenant, User
 from policies.vocabulary import Role
-from tests.api.declaration_ops import BRISSON_ANSWERS, SAVE, START, VALIDATE
 from tests.declarations.counting import assert_counters_exact, readable_states, served_states
-from tests.factories import PASSWORD, import_organisations, make_user, organisation_data, today
+from tests.declarations.operations import DECLARE_CHANGE, SAVE, START, VALIDATE
+from tests.habilitations.operations import SET_USER_GROUPS
+from tests.support.declaration_ops import BRISSON_ANSWERS
+from tests.support.factories import (
+    PASSWORD,
+    import_organisations,
+    make_user,
+    organisation_data,
+    today,
+)
 
 EXAMPLES = int(os.environ.get("COUNTER_EXAMPLES", "25"))
 YEAR = 2026  # the test settings' campaign
 TYPES = ["CONVENTIONNE", "PRIVE"]
 ZONES = ["14", "2A", "971"]
-SET_GROUPS = "mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"
-DEPART = """mutation($input: DeclareChangeInput!) { declareChange(input: $input) { id } }"""
 
 pick = st.integers(0, 10_000)  # an index into whatever exists when the step runs
 operation = st.one_of(
@@ -118,12 +124,12 @@ async def _step(api, world: World, step: tuple) -> None:
         tenant = await _tenant(world, step[1])
         change = {"tenantId": str(tenant.id), "kind": "DEPART",
                   "eventDate": today().isoformat()}
-        await api.ok(DEPART, {"input": change}, world.admin_token)
+        await api.ok(DECLARE_CHANGE, {"input": change}, world.admin_token)
     else:  # groups: the administrator gives a user some of the groups there are now
         groups = await HabilitationGroup.filter(organisation=world.organisation).order_by("id")
         chosen = sorted({groups[i % len(groups)].id for i in step[2]})
         user = world.users[step[1]]
-        await api.ok(SET_GROUPS, {"u": str(user.id), "g": [str(g) for g in chosen]},
+        await api.ok(SET_USER_GROUPS, {"u": str(user.id), "g": [str(g) for g in chosen]},
                      world.admin_token)
 
 

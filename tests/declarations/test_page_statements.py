@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from models import Organisation, Tenant
 from policies.vocabulary import Role
-from tests.api.declaration_ops import START
-from tests.declarations.counting import CAMPAIGN, statements
-from tests.factories import PASSWORD, group, import_organisations, make_user, organisation_data
-
-PAGE = """query($first: Int!, $after: String, $filter: TenantFilter) {
-  tenants(first: $first, after: $after, filter: $filter) {
-    totalCount totalCountExact pageInfo { hasNextPage endCursor }
-    edges { cursor node { id allocataireNumber lastName firstName declarationState
-                          housing { postalCode commune departement type } } } } }"""
-SET_GROUPS = "mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"
-LOGOUT = "mutation { logout }"
+from tests.accounts.operations import LOGOUT
+from tests.declarations.counting import PAGE
+from tests.declarations.operations import CAMPAIGN, START
+from tests.habilitations.operations import SET_USER_GROUPS
+from tests.support.factories import (
+    PASSWORD,
+    group,
+    import_organisations,
+    make_user,
+    organisation_data,
+)
+from tests.support.statements import statements
 
 
 async def test_every_kind_of_warm_page_costs_two_statements(api):
@@ -65,7 +66,7 @@ async def test_a_removed_right_and_a_closed_session_take_effect_on_the_next_page
     for _ in range(2):
         assert (await api.ok(PAGE, {"first": 5}, token))["tenants"]["totalCount"] == 7
     # when: one group is taken away
-    await api.ok(SET_GROUPS, {"u": str(user.id), "g": [str(kept.id)]}, admin_token)
+    await api.ok(SET_USER_GROUPS, {"u": str(user.id), "g": [str(kept.id)]}, admin_token)
     # then: the very next page counts only what is left
     assert (await api.ok(PAGE, {"first": 5}, token))["tenants"]["totalCount"] == 3
     assert (await api.ok(CAMPAIGN, token=token))["rentCampaign"]["total"] == 3
