@@ -5,11 +5,14 @@
 # (the import, the wizard, the demo, a bulk COPY); then the table is filled from the rows there.
 # non_saisi is not counted: it is what a tenant without a declaration also is (the difference).
 #
-# Concurrency (PostgreSQL, READ COMMITTED): a trigger first locks FOR SHARE the tenant and housing
-# rows its counters depend on, then reads them in a later statement (a new snapshot). A writer
-# moving a housing or a tenant holds that row's lock, so the two are serialised and each counts
-# what the other committed. Each statement changes the counters with one upsert, summed by key
-# and sorted, so that concurrent transactions lock counter rows in the same order.
+# Concurrency (PostgreSQL, READ COMMITTED): a trigger with something to count first takes the
+# transaction-scoped advisory lock that already serialises the audit trail's writers (resolvers/
+# audit/chain.py; every declaration that changes state records an event under it anyway), then
+# reads housing and tenants in later statements, each with a new snapshot. Two writers of
+# counters are thus serialised, and each counts what the other committed (a housing moved while
+# a declaration was transmitted is counted once, where it ended). Holding it from the counted
+# write rather than from the audit event keeps one lock order: no deadlock with an import that
+# holds it while changing housing. No row is locked FOR SHARE: a trigger never waits for a row.
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
@@ -17,6 +20,9 @@ from tortoise.migrations import operations as ops
 from models.enums import HousingType
 
 KEY = "organisation_id, housing_type, departement, year, kind"
+# The audit chain's writers lock (resolvers/audit/chain.py), taken before counting.
+WRITERS_LOCK = 715517
+PG_LOCK = f"PERFORM pg_advisory_xact_lock({WRITERS_LOCK});"
 UNCOUNTED = "'non_saisi'"
 
 
@@ -77,17 +83,6 @@ def _pg_triggers(table: str) -> str:
     )
 
 
-def _lock_housings(ids: str) -> str:
-    return f"PERFORM 1 FROM housing WHERE id IN ({ids}) FOR SHARE;"
-
-
-def _lock_tenants(ids: str) -> str:
-    return (
-        f"PERFORM 1 FROM tenant t JOIN housing h ON h.id = t.housing_id "
-        f"WHERE t.id IN ({ids}) FOR SHARE OF t, h;"
-    )
-
-
 # Tenants that changed housing in this statement.
 PG_MOVED = (
     "SELECT n.id, o.housing_id AS old_housing, n.housing_id AS new_housing "
@@ -95,14 +90,17 @@ PG_MOVED = (
 )
 PG_TENANT = _pg_function("tenant", f"""
     IF TG_OP = 'INSERT' THEN
-        {_lock_housings("SELECT housing_id FROM new_rows")}
-        {_upsert(_tenant_rows("new_rows", ""))}
+        IF EXISTS (SELECT 1 FROM new_rows) THEN
+            {PG_LOCK}
+            {_upsert(_tenant_rows("new_rows", ""))}
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
-        {_lock_housings("SELECT housing_id FROM old_rows")}
-        {_upsert(_tenant_rows("old_rows", "-"))}
+        IF EXISTS (SELECT 1 FROM old_rows) THEN
+            {PG_LOCK}
+            {_upsert(_tenant_rows("old_rows", "-"))}
+        END IF;
     ELSIF EXISTS ({PG_MOVED}) THEN
-        {_lock_housings(f"SELECT old_housing FROM ({PG_MOVED}) m UNION "
-                        f"SELECT new_housing FROM ({PG_MOVED}) m")}
+        {PG_LOCK}
         {_upsert(f'''
             WITH moved AS ({PG_MOVED}), sides AS (
                 SELECT id, old_housing AS housing_id, -1 AS sign FROM moved
@@ -121,6 +119,7 @@ PG_HOUSING = _pg_function("housing", f"""
         SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE (o.organisation_id, o.housing_type, o.departement)
               IS DISTINCT FROM (n.organisation_id, n.housing_type, n.departement)) THEN
+        {PG_LOCK}
         {_upsert(f'''
             WITH sides AS (
                 SELECT o.id, {_housing_key("o")}, -1 AS sign FROM old_rows o
@@ -142,14 +141,17 @@ PG_CHANGED = (
 )
 PG_DECLARATION = _pg_function("rent_declaration", f"""
     IF TG_OP = 'INSERT' THEN
-        {_lock_tenants(f"SELECT tenant_id FROM new_rows WHERE state <> {UNCOUNTED}")}
-        {_upsert(_declaration_rows("new_rows", ""))}
+        IF EXISTS (SELECT 1 FROM new_rows WHERE state <> {UNCOUNTED}) THEN
+            {PG_LOCK}
+            {_upsert(_declaration_rows("new_rows", ""))}
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
-        {_lock_tenants(f"SELECT tenant_id FROM old_rows WHERE state <> {UNCOUNTED}")}
-        {_upsert(_declaration_rows("old_rows", "-"))}
+        IF EXISTS (SELECT 1 FROM old_rows WHERE state <> {UNCOUNTED}) THEN
+            {PG_LOCK}
+            {_upsert(_declaration_rows("old_rows", "-"))}
+        END IF;
     ELSIF EXISTS ({PG_CHANGED}) THEN
-        {_lock_tenants(f"SELECT old_tenant FROM ({PG_CHANGED}) c UNION "
-                       f"SELECT new_tenant FROM ({PG_CHANGED}) c")}
+        {PG_LOCK}
         {_upsert(f'''
             WITH changed AS ({PG_CHANGED}), sides AS (
                 SELECT old_tenant AS tenant_id, old_year AS year, old_state AS state, -1 AS sign

@@ -5,6 +5,8 @@ that move housing and tenants, and a migration that fills them from existing row
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 
 from tortoise import Tortoise
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
@@ -79,6 +81,33 @@ async def test_twenty_parallel_declarations_leave_the_counts_exact(api):
         assert await served_states(api, user_token) == expected
     admin_view = await served_states(api, token)
     assert (admin_view["*"], admin_view["transmis"], admin_view["brouillon"]) == (24, 14, 6)
+
+
+async def test_declarations_during_an_import_into_the_same_pairs_stay_exact(api):
+    # given: an organisation with declarations under way, its file as the agency holds it
+    data = organisation_data("PENDANT", [("CONVENTIONNE", "14", 10), ("PRIVE", "2A", 10)])
+    await import_organisations(api, data)
+    organisation = await Organisation.get(name="PENDANT")
+    admin = await make_user(api, organisation, "PENDANT.ADMIN", roles=(Role.ADMINISTRATEUR,))
+    token = await api.login(admin.identifier, PASSWORD)
+    tenants = sorted(await tenants_of(organisation), key=lambda t: t.id)
+    # when: the next import (a new organisation first, whose groups it records in the audit
+    # trail, then more tenants in the same pairs, and a housing moved to the 971) runs while 20
+    # declarations are made on its tenants
+    data["housings"][0].update(departement="971", postalCode="97110")
+    for housing in data["housings"]:
+        housing["tenants"] += organisation_data("X", [("PRIVE", "14", 10)])["housings"][0][
+            "tenants"]
+    newcomer = organisation_data("NOUVELLE", [("PRIVE", "75", 3), ("CONVENTIONNE", "14", 3)])
+    jobs = [_declare(api, token, t, transmit=i % 2 == 0) for i, t in enumerate(tenants)]
+    outcomes = await asyncio.gather(import_organisations(api, newcomer, data), *jobs)
+    # then
+    assert outcomes[1:].count("TRANSMIS") == 10 and outcomes[1:].count("brouillon") == 10
+    await assert_counters_exact()
+    served = await served_states(api, token)
+    assert (served["*"], served["transmis"], served["brouillon"]) == (40, 10, 10)
+    moved = (await full_count())[(organisation.id, "conventionne", "971", YEAR, "transmis")]
+    assert moved == 5
 
 
 async def test_an_import_that_moves_housing_and_tenants_moves_their_counts(api):
@@ -186,3 +215,11 @@ async def test_the_migration_counts_the_rows_already_there(empty_database_url):
         assert sorted((await full_count()).values()) == [1, 1, 2]
     finally:
         await Tortoise.close_connections()
+
+
+def test_counting_waits_for_the_same_lock_as_the_audit_trail():
+    # One lock order for every writer (see migration 0009): should the audit chain change its
+    # lock, the counters' triggers must follow it.
+    migration = importlib.import_module("models.migrations.0009_tenant_counts")
+    source = inspect.getsource(importlib.import_module("resolvers.audit.chain"))
+    assert f"pg_advisory_xact_lock({migration.WRITERS_LOCK})" in source
