@@ -13,6 +13,9 @@ LOGOUT = "mutation { logout }"
 CHANGE_PASSWORD = """mutation($current: String!, $new: String!) {
   changePassword(currentPassword: $current, newPassword: $new) { token requiredActions }
 }"""
+CHANGE_EMAIL = """mutation($current: String!, $email: String!) {
+  changeEmail(currentPassword: $current, newEmail: $email) { id email }
+}"""
 RESET = "mutation($email: String!) { requestPasswordReset(email: $email) }"
 LOST = "mutation($number: String!) { requestLostIdentifier(userNumber: $number) }"
 UNLOCK = "mutation($id: ID!) { unlockUser(userId: $id) { id identifier } }"

@@ -14,7 +14,6 @@ SET_HABILITATION_MANAGER = """mutation($u: ID!, $on: Boolean!, $g: [ID!]) {
 CLOSE_USER = """mutation($u: ID!, $d: Date!) {
   closeUser(userId: $u, closingDate: $d) { id status closingDate }
 }"""
-UNLOCK_USER = "mutation($u: ID!) { unlockUser(userId: $u) { id identifier } }"
 USERS = """query {
   users(first: 50) { totalCount edges { node { id identifier roles groups { name } } } }
 }"""

@@ -6,8 +6,8 @@ import asyncio
 import string
 
 from models import AuditEvent, Organisation, PasswordHistory, Session, User
-from tests.accounts.operations import CHANGE_PASSWORD, COMPLETE_FIRST_LOGIN, LOGIN, ME
-from tests.security.takeover_support import CHANGE_EMAIL, codes, create_user, restricted_login
+from tests.accounts.operations import CHANGE_EMAIL, CHANGE_PASSWORD, COMPLETE_FIRST_LOGIN, LOGIN, ME
+from tests.security.takeover_support import codes, create_user, restricted_login
 from tests.support.accounts_support import (
     NEW_PASSWORD,
     activated_organisation,
