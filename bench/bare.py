@@ -1,8 +1,8 @@
 """The product's app plus one bench-only route: the tenant page without GraphQL.
 
 `POST /bare/tenants` runs the same session lookup, the same scope, the same SQL (the product's own
-`list_tenants` and `declaration_states`) and returns the same JSON as the GraphQL query
-`bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time between the two is
+`list_tenants`, whose page statement reads each row's state) and returns the same JSON as the
+GraphQL query `bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time between the two is
 the price of the GraphQL layer.
 
 `POST /bare/sql` is barer still: the statements our GraphQL page sends (captured by
@@ -26,10 +26,10 @@ from starlette.routing import Route
 
 from bailleurs.app import create_app
 from bailleurs.settings import Settings
-from models.enums import DeclarationState
 from policies.guard import Guard
 from resolvers.accounts.sessions import resolve_session
-from resolvers.declarations.tenants import declaration_states, list_tenants
+from resolvers.declarations.counters import row_state
+from resolvers.declarations.tenants import list_tenants
 from resolvers.shared.context import Context
 from schema.common import encode_cursor
 
@@ -44,7 +44,6 @@ async def bare_tenants(request: Request) -> Response:
                   guard=Guard(principal, services.scopes), client_ip="")
     year = services.settings.campaign_year
     page = await list_tenants(ctx, 50, None, year)
-    states = await declaration_states([row.id for row in page.rows], year)
     edges = []
     for row, key in zip(page.rows, page.keys, strict=True):
         h = row.housing
@@ -53,7 +52,7 @@ async def bare_tenants(request: Request) -> Response:
             "lastName": row.last_name, "firstName": row.first_name,
             "housing": {"postalCode": h.postal_code, "commune": h.commune,
                         "departement": h.departement, "type": h.housing_type.name},
-            "declarationState": states.get(row.id, DeclarationState.NON_SAISI).name,
+            "declarationState": row_state(row).name,
         }})
     return JSONResponse({"data": {"tenants": {
         "totalCount": page.total,
