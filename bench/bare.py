@@ -2,8 +2,8 @@
 
 `POST /bare/tenants` runs the same session lookup, the same scope, the same SQL (the product's own
 `list_tenants`, whose page statement reads each row's state) and returns the same JSON as the
-GraphQL query `bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time between the two is
-the price of the GraphQL layer.
+GraphQL query `bench.queries.PAGE_QUERY` (checked equal by run.py). The difference in time
+between the two is the price of the GraphQL layer.
 
 `POST /bare/sql` is barer still: the statements our GraphQL page sends (captured by
 `bench.statements`, file named by `BENCH_STATEMENTS`) replayed in order on a plain asyncpg pool of
