@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from bailleurs.import_checks import POSTAL_COLUMNS, TYPES, ImportFileRejected, parse, validate
 from models import HabilitationGroup, Housing, Organisation, Payment, Tenant
 from models.enums import HousingType
+from models.tenant_copies import carried
 from policies.defaults import group_rules, organisation_role_rules
 from policies.enforcers import EnforcerRegistry
 from policies.vocabulary import org_domain
@@ -25,6 +26,9 @@ TYPE_LABELS = {
     HousingType.CONVENTIONNE: "Logements conventionnés",
     HousingType.PRIVE: "Logements privés",
 }
+
+# Housing columns a tenant row carries (scope columns, and search text for the last two).
+COPIED_FROM_HOUSING = {"housing_type", "departement", "commune", "postal_code"}
 
 __all__ = ["ImportFileRejected", "Report", "import_data", "parse", "validate"]
 
@@ -40,19 +44,41 @@ class Report:
         target[kind] = target.get(kind, 0) + 1
 
 
-async def _upsert(model, match: dict, values: dict, report: Report, kind: str):
+async def _upsert(model, match: dict, values: dict, report: Report, kind: str, derived=None):
+    """Create or update the row matched by `match`: (row, created, names of the values changed).
+    `derived(row)` gives columns computed from the others (not counted as changes)."""
     row = await model.get_or_none(**match)
     if row is None:
-        row = await model.create(**match, **values)
+        row = model(**match, **values)
+        if derived is not None:
+            for k, v in derived(row).items():
+                setattr(row, k, v)
+        await row.save()
         report.count(kind, True)
-        return row, True
+        return row, True, set()
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    own = set(changed)
+    for k, v in changed.items():
+        setattr(row, k, v)
+    if derived is not None:
+        stale = {k: v for k, v in derived(row).items() if getattr(row, k) != v}
+        for k, v in stale.items():
+            setattr(row, k, v)
+        changed.update(stale)
     if changed:
         await model.filter(id=row.id).update(**changed)
+    if own:
         report.count(kind, False)
-        for k, v in changed.items():
-            setattr(row, k, v)
-    return row, False
+    return row, False, own
+
+
+async def _refresh_tenants(housing: Housing) -> None:
+    """A housing changed: what its tenants carry from it follows, in the same transaction
+    (tenants absent from this file too)."""
+    for tenant in await Tenant.filter(housing_id=housing.id):
+        stale = {k: v for k, v in carried(tenant, housing).items() if getattr(tenant, k) != v}
+        if stale:
+            await Tenant.filter(id=tenant.id).update(**stale)
 
 
 async def _organisation(org: dict, settings, report: Report) -> Organisation:
@@ -68,7 +94,7 @@ async def _organisation(org: dict, settings, report: Report) -> Organisation:
         values.update({column: address.get(key) for key, column in POSTAL_COLUMNS.items()})
     row = await Organisation.get_or_none(user_number=org["userNumber"])
     if row is not None:
-        row, _ = await _upsert(
+        row, _, _ = await _upsert(
             Organisation, {"user_number": org["userNumber"]}, values, report, "organisation"
         )
         return row
@@ -101,7 +127,7 @@ async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
     for housing_type, dept in sorted(pairs):
         housing_type = HousingType(housing_type)
         name = f"{TYPE_LABELS[housing_type]} – {dept}"
-        group, created = await _upsert(
+        group, created, _ = await _upsert(
             HabilitationGroup,
             {"organisation_id": organisation.id, "name": name},
             {"housing_type": housing_type, "zones": [dept]},
@@ -135,7 +161,7 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                 await enforcer.add_policies(organisation_role_rules(organisation.id))
             tenants_by_number: dict[str, Tenant] = {}
             for housing in org["housings"]:
-                h, _ = await _upsert(
+                h, _, changed = await _upsert(
                     Housing,
                     {"organisation_id": organisation.id, "ref": housing["ref"]},
                     {
@@ -148,6 +174,8 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                     report,
                     "housing",
                 )
+                if changed & COPIED_FROM_HOUSING:
+                    await _refresh_tenants(h)
                 for tenant in housing.get("tenants", []):
                     values = {
                         "housing_id": h.id,
@@ -160,12 +188,13 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                         "last_rent_cents": tenant.get("lastRentCents"),
                         "benefit_cents": tenant.get("benefitCents"),
                     }
-                    t, _ = await _upsert(
+                    t, _, _ = await _upsert(
                         Tenant,
                         {"allocataire_number": tenant["allocataireNumber"]},
                         values,
                         report,
                         "tenant",
+                        lambda row, h=h: carried(row, h),
                     )
                     tenants_by_number[t.allocataire_number] = t
             await _groups(organisation, enforcer, report)

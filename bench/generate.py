@@ -25,6 +25,7 @@ import asyncpg
 
 from bailleurs.db import migrate_database
 from bailleurs.settings import load
+from bench import big
 from bench.data import COLUMNS, SIZES, Generator, Tables
 from policies.defaults import agency_role_rules
 
@@ -70,13 +71,70 @@ def _agency_rules(tables: Tables) -> None:
         tables.casbin_rule.append((next_id + i, "p", *[*rule, "", "", "", "", "", ""][:6]))
 
 
-async def _copy_postgres(url: str, tables: Tables) -> None:
+# Tenant columns a schema may carry as copies of its housing's (the scope on the tenant row) and
+# its normalised search text (`models.tenant_copies`, when the schema has them).
+DERIVABLE = ("organisation_id", "housing_type", "departement", "search_text")
+
+
+def _derived(live: set[str]) -> tuple[str, ...]:
+    return tuple(c for c in DERIVABLE if c in live and c not in COLUMNS["tenant"])
+
+
+def _copy(column: str, tenant: tuple, housing: tuple):
+    if column == "search_text":
+        from models.tenant_copies import normalise
+
+        return normalise(" ".join((tenant[3], tenant[4], housing[6], tenant[2], housing[5])))
+    return housing[COLUMNS["housing"].index(column)]
+
+
+def _with_derived(tables: Tables, derived: tuple[str, ...]) -> Tables:
+    """Tenant rows extended with the values of the schema's derived columns."""
+    if not derived:
+        return tables
+    by_id = {row[0]: row for row in tables.housing}
+    tables.tenant = [(*row, *(_copy(c, row, by_id[row[1]]) for c in derived))
+                     for row in tables.tenant]
+    return tables
+
+
+def _columns(table: str, derived: tuple[str, ...]) -> list[str]:
+    return [*COLUMNS[table], *(derived if table == "tenant" else ())]
+
+
+# Plain indexes of the big tables (not those behind a constraint): dropped for the load and built
+# once afterwards, which is several times faster than maintaining them row by row.
+_PLAIN_INDEXES = """
+SELECT i.indexname, i.indexdef FROM pg_indexes i
+WHERE i.schemaname = 'public' AND i.tablename IN ('tenant', 'housing', 'rent_declaration')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                  WHERE c.conindid = (quote_ident(i.indexname))::regclass)
+"""
+
+
+async def _copy_postgres(url: str, tables: Tables, bigs: list[big.BigOrganisation],
+                         year: int) -> None:
     conn = await asyncpg.connect(_asyncpg_url(url))
     try:
         await conn.execute("SET synchronous_commit = off")
+        await conn.execute("SET maintenance_work_mem = '256MB'")
+        indexes = await conn.fetch(_PLAIN_INDEXES)
+        for name, _ in indexes:
+            await conn.execute(f'DROP INDEX "{name}"')
+        live = {r[0] for r in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'tenant'")}
+        derived = _derived(live)
+        tables = _with_derived(tables, derived)
         for table, rows in tables.items():
             if rows:
-                await conn.copy_records_to_table(table, records=rows, columns=list(COLUMNS[table]))
+                await conn.copy_records_to_table(table, records=rows,
+                                                 columns=_columns(table, derived))
+        for organisation in bigs:
+            for statement in big.postgres_inserts(organisation, year, derived):
+                await conn.execute(statement)
+        for _, definition in indexes:
+            await conn.execute(definition)
+        for table, _ in tables.items():
             # Ids were given explicitly: move the sequences past them for later inserts.
             await conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -87,12 +145,19 @@ async def _copy_postgres(url: str, tables: Tables) -> None:
         await conn.close()
 
 
-def _insert_sqlite(path: Path, tables: Tables) -> None:
+def _insert_sqlite(path: Path, tables: Tables, bigs: list[big.BigOrganisation],
+                   year: int, now: datetime) -> None:
     conn = sqlite3.connect(path)
     try:
+        derived = _derived({r[1] for r in conn.execute("PRAGMA table_info(tenant)")})
+        for organisation in bigs:
+            tables.housing += big.housing_rows(organisation)
+            tables.tenant += big.tenant_rows(organisation)
+            tables.rent_declaration += big.declaration_rows(organisation, year, now)
+        tables = _with_derived(tables, derived)
         with conn:
             for table, rows in tables.items():
-                columns = COLUMNS[table]
+                columns = _columns(table, derived)
                 marks = ", ".join("?" for _ in columns)
                 conn.executemany(
                     f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows
@@ -107,25 +172,31 @@ async def generate(size: str, db: str, url: str | None = None, results: Path = R
     if db == "sqlite" and SIZES[size][0] > 100_000:
         raise SystemExit("SQLite is loaded up to 10⁵ tenants.")
     started = time.perf_counter()
-    tables = Generator(size, load().campaign_year).generate()
+    year = load().campaign_year
+    generator = Generator(size, year)
+    tables = generator.generate()
+    bigs = big.add_organisations(generator, big.BIG_SIZES[size])
     _agency_rules(tables)
+    rows = {table: len(rows) for table, rows in tables.items()}
     generated = time.perf_counter()
     if db == "sqlite":
         path = _recreate_sqlite(url)
         await migrate_database(url)
         migrated = time.perf_counter()
-        _insert_sqlite(path, tables)
+        _insert_sqlite(path, tables, bigs, year, generator.now)
     else:
         await _recreate_postgres(url)
         await migrate_database(url)
         migrated = time.perf_counter()
-        await _copy_postgres(url, tables)
+        await _copy_postgres(url, tables, bigs, year)
     loaded = time.perf_counter()
     report = {
         "size": size,
         "db": db,
         "database_url": url,
-        "rows": {table: len(rows) for table, rows in tables.items()},
+        "rows": rows,
+        "big_organisations": [{"size": b.size, "organisation_id": b.org_id, "tenants": b.total,
+                               "scopes": [vars(s) for s in b.scopes]} for b in bigs],
         "generate_s": round(generated - started, 2),
         "migrate_s": round(migrated - generated, 2),
         "load_s": round(loaded - migrated, 2),

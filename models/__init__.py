@@ -1,5 +1,6 @@
 """Tortoise models of Offre Bailleurs (one Tortoise app named `models`)."""
 
+from models.counters import TenantCount
 from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
 from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
@@ -30,4 +31,5 @@ __models__ = [
     PasswordHistory,
     RepaymentPlan,
     RepaymentReminder,
+    TenantCount,
 ]

@@ -55,10 +55,22 @@ class Tenant(Model):
     last_rent_cents = fields.IntField(null=True)
     # Monthly benefit paid to the landlord, used to tell when unpaid rent is constituted.
     benefit_cents = fields.IntField(null=True)
+    # Copied from the housing (models.tenant_copies, kept by the import): the scope's columns on
+    # the row the list sorts, so that a page reads one index range per (type, département).
+    organisation_id = fields.IntField()
+    housing_type = fields.CharEnumField(HousingType, max_length=12)
+    departement = fields.CharField(max_length=3)
+    # Names, commune, numéro allocataire and postal code, normalised (tenant_copies.normalise).
+    search_text = fields.TextField()
 
     class Meta:
         table = "tenant"
-        indexes = [("housing_id", "last_name")]
+        # In the list's order (shared with the keyset cursor): one per kind of scope arm.
+        indexes = [
+            ("housing_id", "last_name"),
+            ("organisation_id", "housing_type", "departement", "last_name", "first_name", "id"),
+            ("organisation_id", "housing_type", "last_name", "first_name", "id"),
+        ]
 
 
 # A housing-benefit payment made by the agency to the landlord (read-only).

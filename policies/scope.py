@@ -8,7 +8,10 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from models.enums import HousingType
 from policies.vocabulary import ANY
+
+HOUSING_TYPES = tuple(t.value for t in HousingType)
 
 # A condition no row satisfies, for principals with no right at all.
 NOTHING = Q(id__in=[])
@@ -57,6 +60,20 @@ class Scope:
             else:
                 branches.append(kind & _where(f"{prefix}departement__in", sorted(zones)))
         return org & Q(*branches, join_type=Q.OR)
+
+    def arms(self) -> list[tuple[str, str | None]]:
+        """The same rule as `allows`, as disjoint (housing type, zone) ranges (zone None: all
+        the type's zones), each an index range of the list's order: a page merges them."""
+        if self.organisation_id is None:
+            return []
+        arms: list[tuple[str, str | None]] = []
+        for housing_type in HOUSING_TYPES:
+            zones = {z for t, z in self.grants if t in (housing_type, ANY)}
+            if ANY in zones:
+                arms.append((housing_type, None))
+            else:
+                arms += [(housing_type, zone) for zone in sorted(zones)]
+        return arms
 
 
 EMPTY = Scope(None, frozenset())

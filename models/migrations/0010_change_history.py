@@ -14,7 +14,7 @@ DROP = f"DROP INDEX IF EXISTS {INDEX}"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0007_activation_letters")]
+    dependencies = [("models", "0009_tenant_counts")]
 
     operations = [
         ops.AddField(model_name="ChangeDeclaration", name="new_address",

@@ -8,21 +8,27 @@ from tortoise.expressions import Q, Subquery
 
 from models import RentDeclaration, Tenant
 from models.enums import DeclarationState
+from models.tenant_copies import normalise
 from policies.vocabulary import Act
+from resolvers.declarations import counters
+from resolvers.declarations.tenant_pages import ORDER as TENANT_ORDER
+from resolvers.declarations.tenant_pages import read_page
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound, invalid
-from resolvers.shared.pagination import Page, paginate
+from resolvers.shared.pagination import Page, parse_cursor, row_key
 
-TENANT_ORDER = ("last_name", "first_name", "id")
 # Longer than any searched column: nothing could match, and SQLite refuses LIKE patterns over
 # 50,000 bytes (an internal error rather than an answer).
 MAX_SEARCH_LENGTH = 100
+# A trigram index answers from three characters on; fewer would read the whole scope.
+MIN_SEARCH_LENGTH = 3
 
 
 async def visible_tenants(ctx: Context, act: Act = Act.READ):
-    """The one SQL condition behind every list of tenants (and of what hangs on them)."""
+    """The one SQL condition behind every list of tenants (and of what hangs on them), on the
+    scope columns the tenant row carries (no join to its housing)."""
     scope = await ctx.guard.scope(act)
-    return Tenant.filter(scope.housing_filter("housing__"))
+    return Tenant.filter(scope.housing_filter())
 
 
 def _declared(year: int, state: DeclarationState) -> Subquery:
@@ -38,15 +44,17 @@ def _state_filter(year: int, state: DeclarationState) -> Q:
     return Q(id__in=_declared(year, state))
 
 
-def _search_filter(text: str) -> Q:
-    text = text.strip()
-    return (
-        Q(last_name__icontains=text)
-        | Q(first_name__icontains=text)
-        | Q(allocataire_number__startswith=text)
-        | Q(housing__commune__icontains=text)
-        | Q(housing__postal_code__startswith=text)
-    )
+def search_term(search: str | None) -> str | None:
+    """The normalised text searched (None: no search), or BAD_USER_INPUT if out of bounds."""
+    if search is None or not search.strip():
+        return None
+    if len(search.strip()) > MAX_SEARCH_LENGTH:
+        raise invalid("search", f"La recherche compte {MAX_SEARCH_LENGTH} caractères au plus.")
+    term = normalise(search)
+    if len(term) < MIN_SEARCH_LENGTH:
+        raise invalid("search", f"La recherche compte au moins {MIN_SEARCH_LENGTH} lettres "
+                                "ou chiffres.")
+    return term
 
 
 async def list_tenants(
@@ -57,14 +65,22 @@ async def list_tenants(
     state: DeclarationState | None = None,
     search: str | None = None,
 ) -> Page[Tenant]:
-    query = await visible_tenants(ctx)
+    term = search_term(search)
+    start = None if after is None else parse_cursor(Tenant, TENANT_ORDER, after)
+    scope = await ctx.guard.scope(Act.READ)
+    query = Tenant.filter(scope.housing_filter())
     if state is not None:
         query = query.filter(_state_filter(year, state))
-    if search and len(search.strip()) > MAX_SEARCH_LENGTH:
-        raise invalid("search", f"La recherche compte {MAX_SEARCH_LENGTH} caractères au plus.")
-    if search and search.strip():
-        query = query.filter(_search_filter(search))
-    return await paginate(query.select_related("housing"), TENANT_ORDER, first, after)
+    if term is not None:
+        query = query.filter(search_text__contains=term)
+    # The total from the counters (a search's counted up to its cap); each row's state is read
+    # by the page's own statement (tenant_pages).
+    counting = await counters.counting(ctx, year, state, query if term is not None else None)
+    rows = await read_page(scope.organisation_id, scope.arms(), first + 1, start, year, state,
+                           term)
+    total, exact = await counting.total([], resumed=True)
+    return Page(rows=rows[:first], has_next=len(rows) > first, total=total,
+                keys=[row_key(r, TENANT_ORDER) for r in rows[:first]], total_exact=exact)
 
 
 async def declaration_states(tenant_ids: list[int], year: int) -> dict[int, DeclarationState]:
@@ -90,8 +106,6 @@ async def can_on_tenant(ctx: Context, act: Act, tenant: Tenant) -> bool:
 
 
 async def campaign_counts(ctx: Context, year: int) -> tuple[int, int]:
-    """(tenants visible, of which transmitted) for the campaign of `year`."""
-    query = await visible_tenants(ctx)
-    total = await query.count()
-    transmitted = await query.filter(id__in=_declared(year, DeclarationState.TRANSMIS)).count()
-    return total, transmitted
+    """(tenants visible, of which transmitted) for the campaign of `year`, from the counters."""
+    figures = await counters.campaign(await ctx.guard.scope(Act.READ), year)
+    return figures.total, figures.transmitted

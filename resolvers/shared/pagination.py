@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -19,6 +19,16 @@ class Page(Generic[T]):
     has_next: bool
     total: int
     keys: list[list[Any]]
+    # False when `total` is a lower bound (a count stopped at its cap).
+    total_exact: bool = True
+
+
+class Counted(Protocol):
+    """A total read with the page's own statement instead of a COUNT of its own."""
+
+    def annotate(self, query: QuerySet[Any]) -> QuerySet[Any]: ...
+
+    async def total(self, rows: list[Any], resumed: bool) -> tuple[int, bool]: ...
 
 
 def _name(term: str) -> str:
@@ -37,7 +47,7 @@ def _after(order: tuple[str, ...], values: list[Any]) -> Q:
     return Q(*branches, join_type=Q.OR)
 
 
-def _key(row: Any, order: tuple[str, ...]) -> list[Any]:
+def row_key(row: Any, order: tuple[str, ...]) -> list[Any]:
     key = []
     for path in map(_name, order):
         value = row
@@ -63,7 +73,7 @@ def _cursor_value(field: Any, value: Any) -> Any:
     raise ValueError(f"not a cursor value for {field.model_field_name}")
 
 
-def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
+def parse_cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
     fields = model._meta.fields_map
     try:
         if len(after) != len(order):
@@ -77,13 +87,19 @@ def _cursor(model: Any, order: tuple[str, ...], after: list[Any]) -> list[Any]:
 
 
 async def paginate(
-    query: QuerySet[T], order: tuple[str, ...], first: int, after: list[Any] | None
+    query: QuerySet[T], order: tuple[str, ...], first: int, after: list[Any] | None,
+    counted: Counted | None = None,
 ) -> Page[T]:
-    start = None if after is None else _cursor(query.model, order, after)
-    total = await query.count()
+    start = None if after is None else parse_cursor(query.model, order, after)
+    total, exact = (await query.count(), True) if counted is None else (0, True)
     if start is not None:
         query = query.filter(_after(order, start))
+    if counted is not None:
+        query = counted.annotate(query)
     rows = await query.order_by(*order).limit(first + 1)
     has_next = len(rows) > first
     rows = rows[:first]
-    return Page(rows=rows, has_next=has_next, total=total, keys=[_key(r, order) for r in rows])
+    if counted is not None:
+        total, exact = await counted.total(rows, start is not None)
+    keys = [row_key(r, order) for r in rows]
+    return Page(rows=rows, has_next=has_next, total=total, keys=keys, total_exact=exact)

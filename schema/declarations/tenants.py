@@ -10,6 +10,7 @@ import strawberry
 from models import Housing as HousingRow
 from models import Tenant as TenantRow
 from resolvers.declarations import tenants as resolve
+from resolvers.declarations.counters import SEARCH_COUNT_CAP, row_state
 from resolvers.declarations.tenants import MAX_SEARCH_LENGTH
 from schema.common import (
     Connection,
@@ -22,7 +23,7 @@ from schema.common import (
 )
 from schema.info import Info
 from schema.permissions import Authenticated
-from schema.read_rules import HOUSING, SIGNED_IN, TENANT, readable_by
+from schema.read_rules import HOUSING, PAGE, SIGNED_IN, TENANT, readable_by
 
 if TYPE_CHECKING:  # the history's types depend on Tenant: resolved lazily
     from schema.declarations.changes import ChangeKind
@@ -167,12 +168,37 @@ class RentCampaign:
     message: str = strawberry.field(description="« il reste N loyers à saisir sur M ».")
 
 
-def tenant_connection(
-    page, year: int, states: dict[int, DeclarationState]
-) -> Connection[Tenant]:
-    none = DeclarationState.NON_SAISI
-    nodes = [Tenant.from_row(r, year, states.get(r.id, none)) for r in page.rows]
-    return connection_of(page, nodes)
+CAP = f"{SEARCH_COUNT_CAP:,}".replace(",", " ")
+
+
+@readable_by(PAGE)
+@strawberry.type(
+    name="TenantConnection", description="Une page d'une liste, au sens des connexions Relay."
+)
+class TenantConnection(Connection[Tenant]):
+    total_count: int = strawberry.field(
+        description=(
+            "Nombre total de locataires de la liste (sur toutes les pages), lu sur des compteurs "
+            f"tenus à jour à chaque écriture. Avec une recherche, le décompte s'arrête à {CAP} : "
+            f"au-delà, il vaut {CAP} et « totalCountExact » est faux."
+        )
+    )
+    total_count_exact: bool = strawberry.field(
+        description=(
+            "Vrai quand « totalCount » est le nombre exact ; faux quand une recherche trouve "
+            f"plus de {CAP} locataires (« totalCount » est alors un minimum)."
+        )
+    )
+
+
+def tenant_connection(page, year: int) -> TenantConnection:
+    """The page's rows with the states their statement read (see resolvers…counters)."""
+    nodes = [Tenant.from_row(r, year, row_state(r)) for r in page.rows]
+    plain = connection_of(page, nodes)
+    return TenantConnection(
+        edges=plain.edges, page_info=plain.page_info, total_count=page.total,
+        total_count_exact=page.total_exact,
+    )
 
 
 # What the declaring mutations add to their permission class: a condition on the tenant.
@@ -191,7 +217,7 @@ class TenantQuery:
         first: int = 50,
         after: str | None = None,
         filter: TenantFilter | None = None,  # noqa: A002
-    ) -> Connection[Tenant]:
+    ) -> TenantConnection:
         ctx = info.context
         check_page_size(first, ctx.settings.max_page_size)
         f = filter or TenantFilter()
@@ -204,8 +230,7 @@ class TenantQuery:
             state=f.declaration_state,
             search=f.search,
         )
-        states = await resolve.declaration_states([row.id for row in page.rows], year)
-        return tenant_connection(page, year, states)
+        return tenant_connection(page, year)
 
     @strawberry.field(
         description="Un locataire ; NOT_FOUND s'il n'existe pas ou est hors habilitation.",

@@ -1,0 +1,111 @@
+"""One page of tenants in one statement whose cost follows the page, not the caller's scope.
+
+The scope is a set of disjoint (housing type, zone) arms (policies.scope.Scope.arms); the tenant
+row carries those columns, and an index in the list's order starts with them. Each arm is one
+ordered index range read up to the page's LIMIT; the arms are merged under the same LIMIT
+(PostgreSQL: Merge Append; SQLite: a merge of the ordered arms), then the page's rows alone are
+joined to their housing. Keyset only: a page starts strictly after its cursor, never at an OFFSET.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import connections
+
+from models import Housing, Tenant
+from models.enums import DeclarationState
+from resolvers.declarations.counters import STATE
+
+ORDER = ("last_name", "first_name", "id")
+_ORDER_SQL = ", ".join(ORDER)
+
+
+class _Params:
+    """Numbered placeholders in the connection's style; a value bound once may be used often."""
+
+    def __init__(self, postgres: bool) -> None:
+        self.postgres = postgres
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        n = len(self.values)
+        return f"${n}" if self.postgres else f"?{n}"
+
+
+def _columns(model: Any, alias: str, prefix: str = "") -> str:
+    return ", ".join(f"{alias}.{column} AS {prefix}{column}"
+                     for column in model._meta.fields_db_projection.values())
+
+
+def _conditions(p: _Params, after: list[Any] | None, year: int,
+                state: DeclarationState | None, term: str | None) -> str:
+    """What every arm adds to its range: the cursor, the state and the search (bound once)."""
+    sql = ""
+    if after is not None:
+        sql += f" AND ({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"
+    if state is not None:
+        declared = (f"SELECT 1 FROM rent_declaration d WHERE d.tenant_id = t.id "
+                    f"AND d.year = {p(year)}")
+        if state == DeclarationState.NON_SAISI:
+            sql += f" AND NOT EXISTS ({declared} AND d.state <> {p(state.value)})"
+        else:
+            sql += f" AND EXISTS ({declared} AND d.state = {p(state.value)})"
+    if term is not None:
+        # The term is normalised (letters, digits, spaces): nothing in it is a LIKE wildcard.
+        sql += f" AND t.search_text LIKE {p(f'%{term}%')}"
+    return sql
+
+
+def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
+                   limit: int, after: list[Any] | None, year: int,
+                   state: DeclarationState | None = None,
+                   term: str | None = None) -> tuple[str, list[Any]]:
+    p = _Params(postgres)
+    org, n = p(organisation_id), p(limit)
+    tail = _conditions(p, after, year, state, term)
+    columns = _columns(Tenant, "t")
+    selects = []
+    for housing_type, zone in arms:
+        where = f"t.organisation_id = {org} AND t.housing_type = {p(housing_type)}"
+        if zone is not None:
+            where += f" AND t.departement = {p(zone)}"
+        selects.append(f"SELECT {columns} FROM tenant t WHERE {where}{tail} "
+                       f"ORDER BY {_ORDER_SQL} LIMIT {n}")
+    if len(selects) == 1:
+        merged = selects[0]
+    else:
+        merged = " UNION ALL ".join(
+            f"SELECT * FROM ({s}) AS a{i}" for i, s in enumerate(selects)
+        ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
+    state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
+                f"AND d.year = {p(year)}) AS {STATE}")
+    sql = (f"SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of} "
+           f"FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
+           f"ORDER BY k.last_name, k.first_name, k.id")
+    return sql, p.values
+
+
+async def read_page(organisation_id: int, arms: list[tuple[str, str | None]], limit: int,
+                    after: list[Any] | None, year: int, state: DeclarationState | None = None,
+                    term: str | None = None) -> list[Tenant]:
+    """Up to `limit` tenants of the arms after `after`, in ORDER, each with its housing."""
+    if not arms:
+        return []
+    db = connections.get("default")
+    sql, values = page_statement(db.capabilities.dialect == "postgres", organisation_id, arms,
+                                 limit, after, year, state, term)
+    _, rows = await db.execute_query(sql, values)
+    return [_tenant(dict(row)) for row in rows]
+
+
+def _tenant(row: dict[str, Any]) -> Tenant:
+    state = row.pop(STATE)
+    housing = Housing._init_from_db(**{
+        k[3:]: row.pop(k) for k in [k for k in row if k.startswith("h__")]})
+    tenant = Tenant._init_from_db(**row)
+    # Where select_related("housing") puts it, so `tenant.housing` reads it without a query.
+    object.__setattr__(tenant, "_housing", housing)
+    setattr(tenant, STATE, state)  # read by counters.row_state
+    return tenant
