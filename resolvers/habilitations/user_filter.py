@@ -36,12 +36,13 @@ class UserFilter:
 
 
 def _state_condition(state: UserState) -> Q:
-    ended = Q(status=UserStatus.CLOSED) | Q(closing_date__lt=today())
     if state == UserState.SUSPENDED:
         return Q(suspended_at__isnull=False)
     if state == UserState.CLOSED:
-        return ended
-    return Q(Q(status=UserStatus(state.value)), Q(suspended_at__isnull=True), ~ended)
+        return Q(status=UserStatus.CLOSED) | Q(closing_date__lt=today())
+    # Spelled without NOT: a NULL closing date would make "NOT (closing_date < today)" unknown.
+    running = Q(closing_date__isnull=True) | Q(closing_date__gte=today())
+    return Q(Q(status=UserStatus(state.value)), Q(suspended_at__isnull=True), running)
 
 
 def _search_condition(text: str) -> Q:
