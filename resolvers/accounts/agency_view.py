@@ -16,7 +16,7 @@ from tortoise.functions import Count
 
 from models import Housing, Organisation, Tenant, User
 from models.organisations import folded
-from models.validators import is_departement
+from models.validators import is_departement, is_user_number
 from resolvers.shared.errors import NotFound, invalid
 from resolvers.shared.pagination import Page, paginate
 
@@ -54,7 +54,10 @@ def _conditions(wanted: OrganisationFilter) -> Q:
     if len(text) > MAX_SEARCH_LENGTH:
         raise invalid("search", f"La recherche dépasse {MAX_SEARCH_LENGTH} caractères.")
     if text:
-        conditions.append(Q(search_name__contains=folded(text)) | Q(user_number=text.upper()))
+        by_name = Q(search_name__contains=folded(text))
+        # The column's validator refuses anything but a N° utilisateur, even in a filter.
+        number = text.upper()
+        conditions.append(by_name | Q(user_number=number) if is_user_number(number) else by_name)
     if wanted.activated is not None:
         conditions.append(Q(activated_at__isnull=not wanted.activated))
     if wanted.departement is not None:
