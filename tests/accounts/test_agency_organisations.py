@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import logging
 
-# The module accounts_support draws its numbers from (one counter: allocataire numbers unique).
-from factories import import_organisations, make_user, organisation_data
-
 from models import Organisation
-from tests.accounts.test_suspension import agency_tokens
-from tests.accounts_support import activated_organisation
-from tests.api.test_query_count import SqlCounter
-
-LIST = """query($first: Int!, $after: String, $filter: OrganisationFilter) {
-  organisations(first: $first, after: $after, filter: $filter) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id name userNumber activated administrator { identifier }
-                   userCount tenantCount
-                   tenantsByZone { housingType departement tenants } } } } }"""
-ONE = """query($id: ID!) { organisation(id: $id) {
-  name activated administrator { identifier email } userCount tenantCount } }"""
+from tests.accounts.operations import ORGANISATION as ONE
+from tests.accounts.operations import ORGANISATIONS as LIST
+from tests.declarations.test_query_count import SqlCounter
+from tests.support.accounts_support import activated_organisation, agency_tokens
+from tests.support.factories import import_organisations, make_user, organisation_data
 
 
 async def partners(api) -> None:

@@ -7,14 +7,11 @@ import asyncio
 
 from models import AuditEvent, Organisation, User
 from policies.vocabulary import Role
-from tests.accounts_support import activated_organisation
+from tests.accounts.operations import UPDATE_MY_PROFILE as UPDATE_ME
+from tests.accounts.operations import UPDATE_ORGANISATION_EMAIL as ORG_EMAIL
 from tests.conftest import wait_until
-from tests.factories import PASSWORD, make_user
-
-UPDATE_ME = """mutation($p: String!, $email: String, $phone: String) {
-  updateMyProfile(currentPassword: $p, email: $email, phone: $phone) { id email phone } }"""
-ORG_EMAIL = """mutation($email: String!) {
-  updateOrganisationEmail(email: $email) { id email } }"""
+from tests.support.accounts_support import activated_organisation
+from tests.support.factories import PASSWORD, make_user
 
 
 async def test_a_user_changes_its_address_and_phone_with_its_password(api, smtp):

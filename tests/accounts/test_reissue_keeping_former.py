@@ -3,13 +3,10 @@ password is first used, which retires the former letter and the sessions it open
 
 from __future__ import annotations
 
-from accounts_support import COMPLETE_FIRST_LOGIN, LOGIN, agency_token, new_organisation, profile
-
 from models import AuditEvent, Organisation
-
-REISSUE = """mutation($org: ID!) {
-  reissueActivationLetters(organisationId: $org, replaceFormer: false) {
-    identifier initialPassword sentByPost } }"""
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN
+from tests.accounts.operations import REISSUE_KEEPING_FORMER as REISSUE
+from tests.support.accounts_support import agency_token, new_organisation, profile
 
 
 async def _opens(api, identifier: str, password: str) -> str | None:

@@ -6,26 +6,14 @@ from __future__ import annotations
 import asyncio
 
 from models import AuditEvent, Session, User
-from policies.vocabulary import AGENCY_DOMAIN, Role
+from policies.vocabulary import Role
 from resolvers.accounts.login import BAD_CREDENTIALS
-from tests.accounts_support import LOGIN, activated_organisation, agency_token
-from tests.factories import PASSWORD, make_user
-
-SUSPEND = "mutation($u: ID!) { suspendUser(userId: $u) { id suspended status } }"
-REINSTATE = "mutation($u: ID!) { reinstateUser(userId: $u) { id suspended status } }"
-USERS = """query($s: UserState) { users(first: 10, filter: {status: $s}) {
-  edges { node { identifier suspended } } } }"""
-ME = "query { me { id } }"
-
-
-async def agency_tokens(api) -> tuple[str, str]:
-    """An agent and an auditor; accounts made by the command line reach a running app's cached
-    agency policy through the watcher, which this single-process test has not: drop the cache."""
-    agent = await agency_token(api)
-    auditor = await agency_token(api, "auditeur")
-    api.services.registry.invalidate(AGENCY_DOMAIN)
-    assert (await api.ok("{ organisations(first: 1) { totalCount } }", token=auditor))
-    return agent, auditor
+from tests.accounts.operations import LOGIN, ME
+from tests.accounts.operations import REINSTATE_USER as REINSTATE
+from tests.accounts.operations import SUSPEND_USER as SUSPEND
+from tests.habilitations.operations import FILTERED_USERS as USERS
+from tests.support.accounts_support import activated_organisation, agency_token, agency_tokens
+from tests.support.factories import PASSWORD, make_user
 
 
 async def _login_error(api, identifier: str, password: str) -> dict:
@@ -52,7 +40,7 @@ async def test_a_suspended_user_loses_its_sessions_and_cannot_log_in(api):
     assert (event.target_id, event.before, event.after) == (
         str(user.id), {"suspended": False}, {"suspended": True})
     # the administrateur sees it, in its list and under its filter
-    suspended = await api.ok(USERS, {"s": "SUSPENDED"}, admin)
+    suspended = await api.ok(USERS, {"first": 10, "filter": {"status": "SUSPENDED"}}, admin)
     assert suspended["users"]["edges"] == [{"node": {"identifier": "SUSPECT", "suspended": True}}]
     # when reinstated, the account is what it was
     await User.filter(id=user.id).update(failed_logins=0)

@@ -10,31 +10,23 @@ import pytest
 
 from models import AuditEvent, CasbinRule, HabilitationGroup, Organisation
 from policies.vocabulary import Role
-from tests.accounts_support import agency_token
-from tests.factories import (
+from tests.habilitations.operations import CREATE_GROUP as CREATE
+from tests.habilitations.operations import DELETE_GROUP as DELETE
+from tests.habilitations.operations import PREVIEW_GROUP_CHANGE as PREVIEW
+from tests.habilitations.operations import SET_USER_GROUPS as SET_GROUPS
+from tests.habilitations.operations import UPDATE_GROUP as UPDATE
+from tests.security.delegation_support import token_of
+from tests.support.accounts_support import agency_token
+from tests.support.factories import (
     PASSWORD,
     group,
     import_organisations,
     make_user,
     organisation_data,
 )
-from tests.security.delegation_support import token_of
 
-CREATE = """mutation($input: HabilitationGroupInput!) {
-  createHabilitationGroup(input: $input) { id name housingType zones }
-}"""
-UPDATE = """mutation($g: ID!, $input: UpdateHabilitationGroupInput!) {
-  updateHabilitationGroup(groupId: $g, input: $input) { id name housingType zones }
-}"""
-DELETE = "mutation($g: ID!) { deleteHabilitationGroup(groupId: $g) }"
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
-  setUserGroups(userId: $u, groupIds: $g) { id groups { id } }
-}"""
 TENANTS = """query { tenants(first: 100) {
   totalCount edges { node { housing { departement type } } } } }"""
-PREVIEW = """query($g: ID!, $input: UpdateHabilitationGroupInput!) {
-  previewHabilitationGroupChange(groupId: $g, input: $input) {
-    user { identifier } before after gained lost } }"""
 SIMULATE = """query($input: SimulateHabilitationChangeInput!) {
   simulateHabilitationChange(input: $input) { user { identifier } before after gained lost } }"""
 NORMANDIE = {"name": "Normandie – privé", "housingType": "PRIVE", "zones": ["14", "50", "61"]}

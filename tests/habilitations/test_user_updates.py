@@ -11,18 +11,12 @@ import pytest
 from models import AuditEvent, OutboxMail, User
 from models.enums import UserStatus
 from resolvers.shared.clock import today
-from tests.factories import PASSWORD
+from tests.accounts.operations import ME
+from tests.habilitations.operations import FILTERED_USERS as USERS
+from tests.habilitations.operations import REOPEN_USER as REOPEN
+from tests.habilitations.operations import UPDATE_USER as UPDATE
 from tests.security.delegation_support import build_world
-
-UPDATE = """mutation($u: ID!, $input: UpdateUserInput!) {
-  updateUser(userId: $u, input: $input) {
-    id lastName firstName email phone openingDate closingDate workMode status } }"""
-REOPEN = """mutation($u: ID!, $d: Date) {
-  reopenUser(userId: $u, closingDate: $d) { id status closingDate groups { id } } }"""
-USERS = """query($first: Int!, $after: String, $filter: UserFilter) {
-  users(first: $first, after: $after, filter: $filter) {
-    totalCount pageInfo { hasNextPage endCursor } edges { node { identifier } } } }"""
-ME = "query { me { id } }"
+from tests.support.factories import PASSWORD
 
 
 @pytest.fixture
