@@ -27,12 +27,15 @@ from resolvers.habilitations.administration import (
 from resolvers.habilitations.delegation import delegated
 from resolvers.shared.clock import today
 from resolvers.shared.context import Context
-from resolvers.shared.errors import Conflict, Invalid
+from resolvers.shared.errors import Conflict, Forbidden, Invalid
 from resolvers.shared.outbox import wake_sender
 
 ADMIN_NOT_CLOSED = "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
 NOT_CLOSED = "Cet utilisateur n'est pas clôturé."
 NOTHING = "Indiquez au moins une information à modifier."
+OWN_ACCOUNT = (
+    "Votre propre compte se modifie depuis « Mon profil », avec votre mot de passe actuel."
+)
 PLACEHOLDER = "inchangee@exemple.fr"  # an address left as stored is not checked again
 
 # Absent from the input: left as it is (distinct from None, which clears a date or the phone).
@@ -111,6 +114,10 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_user(ctx: Context, user_id: int, data: UserChanges) -> User:
+    if user_id == ctx.user_id:
+        # One's own address or phone changes only with the current password (a stolen session
+        # must not take the account over).
+        raise Forbidden(OWN_ACCOUNT)
     if not data.given():
         raise Invalid({"input": NOTHING})
     async with one_address_per_user(), delegated(ctx, user_id, changes_policies=False) as change:

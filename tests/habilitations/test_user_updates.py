@@ -10,13 +10,14 @@ import pytest
 
 from models import AuditEvent, OutboxMail, User
 from models.enums import UserStatus
+from policies.vocabulary import Role
 from resolvers.shared.clock import today
 from tests.accounts.operations import ME
 from tests.habilitations.operations import FILTERED_USERS as USERS
 from tests.habilitations.operations import REOPEN_USER as REOPEN
 from tests.habilitations.operations import UPDATE_USER as UPDATE
-from tests.security.delegation_support import build_world
-from tests.support.factories import PASSWORD
+from tests.security.delegation_support import build_world, token_of
+from tests.support.factories import PASSWORD, make_user
 
 
 @pytest.fixture
@@ -86,6 +87,12 @@ async def test_a_responsable_updates_only_users_of_its_perimeter(api, world):
     assert (await api.error(UPDATE, {"u": world.uid("u13"), "input": {"firstName": "X"}},
                             world.tokens["u13"]))["extensions"]["code"] == "FORBIDDEN"
     assert (await User.get(id=world.users["mixed"].id)).first_name == "Test"
+    # nobody changes its own record here, the administrateur included: « Mon profil » asks for
+    # the current password
+    error = await api.error(UPDATE, {"u": world.uid("admin"), "input": {
+        "email": "pirate@exemple.fr", "emailConfirmation": "pirate@exemple.fr"}},
+        world.tokens["admin"])
+    assert error["extensions"]["code"] == "FORBIDDEN" and "Mon profil" in error["message"]
 
 
 async def test_closing_today_ends_sessions_and_reopening_gives_the_account_back(api, world):
@@ -94,9 +101,10 @@ async def test_closing_today_ends_sessions_and_reopening_gives_the_account_back(
     closed = await api.ok(UPDATE, {"u": world.uid("u14"), "input": {"closingDate": day(0)}}, admin)
     assert closed["updateUser"]["status"] == "closed"
     assert (await api.error(ME, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
-    # the administrateur cannot be closed this way either
+    # the administrateur cannot be closed this way either (by a second administrateur)
+    second = await make_user(api, world.organisation, "D.ADMIN2", roles=(Role.ADMINISTRATEUR,))
     error = await api.error(UPDATE, {"u": world.uid("admin"), "input": {"closingDate": day(0)}},
-                            admin)
+                            await token_of(api, second))
     assert error["extensions"]["code"] == "CONFLICT"
     # reopened with a new closing date, its groups as they were
     reopened = (await api.ok(REOPEN, {"u": world.uid("u14"), "d": day(60)}, admin))["reopenUser"]
