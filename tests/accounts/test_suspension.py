@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-from models import AuditEvent, Session, User
+from models import AuditEvent, Session, Tenant, User
 from policies.vocabulary import Role
 from resolvers.accounts.login import BAD_CREDENTIALS
 from tests.accounts.operations import LOGIN, ME
 from tests.accounts.operations import REINSTATE_USER as REINSTATE
 from tests.accounts.operations import SUSPEND_USER as SUSPEND
+from tests.audit.operations import EXPLAIN
 from tests.habilitations.operations import FILTERED_USERS as USERS
 from tests.support.accounts_support import activated_organisation, agency_token, agency_tokens
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, group, make_user
 
 
 async def _login_error(api, identifier: str, password: str) -> dict:
@@ -23,9 +24,10 @@ async def _login_error(api, identifier: str, password: str) -> dict:
 async def test_a_suspended_user_loses_its_sessions_and_cannot_log_in(api):
     # given: a working user with an open session
     organisation, _, admin = await activated_organisation(api)
-    user = await make_user(api, organisation, "SUSPECT")
+    user = await make_user(api, organisation, "SUSPECT",
+                           groups=(await group(organisation, "conventionne", "14"),))
     session = await api.login("SUSPECT", PASSWORD)
-    agent = await agency_token(api)
+    agent, auditor = await agency_tokens(api)
     # when
     data = await api.ok(SUSPEND, {"u": str(user.id)}, agent)
     # then: the session is dead, and the right password answers like a wrong one
@@ -42,6 +44,12 @@ async def test_a_suspended_user_loses_its_sessions_and_cannot_log_in(api):
     # the administrateur sees it, in its list and under its filter
     suspended = await api.ok(USERS, {"first": 10, "filter": {"status": "SUSPENDED"}}, admin)
     assert suspended["users"]["edges"] == [{"node": {"identifier": "SUSPECT", "suspended": True}}]
+    # the auditor's explanation says why it has no access any more
+    tenant = await Tenant.filter(housing__organisation_id=organisation.id).first()
+    explained = (await api.ok(EXPLAIN, {"user": str(user.id), "tenant": str(tenant.id),
+                                        "action": "READ"}, auditor))["explainAccess"]
+    assert (explained["allowed"], explained["reason"]) == (False, "ACCOUNT_SUSPENDED")
+    assert explained["message"] == "Le compte est suspendu par la Caf."
     # when reinstated, the account is what it was
     await User.filter(id=user.id).update(failed_logins=0)
     back = await api.ok(REINSTATE, {"u": str(user.id)}, agent)
