@@ -118,10 +118,12 @@ async def update_user(ctx: Context, user_id: int, data: UserChanges) -> User:
         # One's own address or phone changes only with the current password (a stolen session
         # must not take the account over).
         raise Forbidden(OWN_ACCOUNT)
-    if not data.given():
-        raise Invalid({"input": NOTHING})
     async with one_address_per_user(), delegated(ctx, user_id, changes_policies=False) as change:
         user = change.user
+        # Checked once the target is found: another organisation's user answers NOT_FOUND,
+        # whatever the input, exactly like a missing one.
+        if not data.given():
+            raise Invalid({"input": NOTHING})
         problems = _problems(user, data)
         if problems:
             raise Invalid(problems)
