@@ -21,7 +21,8 @@ from resolvers.shared.errors import NotFound, invalid
 from resolvers.shared.pagination import Page, paginate
 
 MAX_SEARCH_LENGTH = 100
-ORDER = ("name", "id")
+# Three keys (as the other lists): a forged two-value cursor is refused by its length.
+ORDER = ("name", "user_number", "id")
 
 
 @dataclass
