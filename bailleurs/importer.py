@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from bailleurs.import_checks import POSTAL_COLUMNS, TYPES, ImportFileRejected, parse, validate
 from models import HabilitationGroup, Housing, Organisation, Payment, Tenant
 from models.enums import HousingType
+from models.organisations import folded
 from models.tenant_copies import carried
 from policies.defaults import group_rules, organisation_role_rules
 from policies.enforcers import EnforcerRegistry
@@ -84,6 +85,7 @@ async def _refresh_tenants(housing: Housing) -> None:
 async def _organisation(org: dict, settings, report: Report) -> Organisation:
     values = {
         "name": org["name"],
+        "search_name": folded(org["name"]),
         "convention_name": org["convention"]["name"],
         "convention_state": org["convention"]["state"],
     }

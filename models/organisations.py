@@ -1,7 +1,15 @@
+import unicodedata
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.validators import validate_user_number
+
+
+def folded(text: str) -> str:
+    """'Société Générale' -> 'societe generale': how names are compared by the search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 # Organisme partenaire (personne morale) and its convention with the agency.
@@ -9,6 +17,9 @@ class Organisation(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
+    # The name folded for search (no accents, lower case: `folded`), kept by
+    # every writer of `name`, so that the agency's search is one indexed-friendly LIKE.
+    search_name = fields.CharField(max_length=200, null=True)
     user_number = fields.CharField(max_length=14, unique=True, validators=[validate_user_number])
     convention_name = fields.CharField(max_length=200)
     convention_state = fields.CharField(max_length=40)
@@ -35,6 +46,10 @@ class Organisation(Model):
 
     class Meta:
         table = "organisation"
+
+    async def save(self, *args, **kwargs) -> None:
+        self.search_name = folded(self.name)
+        await super().save(*args, **kwargs)
 
     @property
     def postal_lines(self) -> list[str]:

@@ -43,6 +43,9 @@ class User(Model):
     failed_logins = fields.IntField(default=0)
     lock_count = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
+    # Suspended by an agent of the Caf: no session works and no login succeeds until reinstated.
+    # Apart from the status, so that reinstating gives back exactly the account that was.
+    suspended_at = fields.DatetimeField(null=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )

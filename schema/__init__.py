@@ -16,7 +16,9 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema.accounts.administration import AccountAdminMutation
+from schema.accounts.agency import AgencyMutation, AgencyQuery
 from schema.accounts.letters import LettersMutation, LettersQuery
+from schema.accounts.profiles import ProfileMutation
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
 from schema.audit.questions import AuditQuery
@@ -28,6 +30,7 @@ from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.repayment import RepaymentMutation, RepaymentQuery
 from schema.declarations.tenants import TenantQuery
+from schema.habilitations.group_admin import GroupAdminMutation, GroupAdminQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
 from schema.permissions import Public, stating_who_may_call
@@ -49,15 +52,16 @@ class HealthQuery:
 # Every root class of every area, listed here and nowhere else (no root arrives by inheritance).
 QUERY_AREAS: tuple[type, ...] = (
     HealthQuery,
-    AccountQuery, LettersQuery,  # accounts
-    HabilitationQuery,  # habilitations
+    AccountQuery, LettersQuery, AgencyQuery,  # accounts
+    HabilitationQuery, GroupAdminQuery,  # habilitations
     TenantQuery, DeclarationQuery, PaymentQuery, ReceiptQuery, HistoryQuery,  # declarations
     RepaymentQuery,
     AuditQuery,  # audit
 )
 MUTATION_AREAS: tuple[type, ...] = (
     AccountMutation, RecoveryMutation, AccountAdminMutation, LettersMutation,  # accounts
-    HabilitationMutation,  # habilitations
+    ProfileMutation, AgencyMutation,
+    HabilitationMutation, GroupAdminMutation,  # habilitations
     DeclarationMutation, ChangeMutation, TypedChangeMutation, RepaymentMutation,  # declarations
 )
 

@@ -127,6 +127,19 @@ class MayReplaceAdmin(_HasRight):
     description = "agent de la Caf"
 
 
+class AgencyStaff(Rule):
+    """Either agency role: the auditor reads, the agent acts; both find the partners."""
+
+    description = "auditeur ou agent de la Caf"
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        ensure_full_session(info.context.principal)
+        guard = info.context.guard
+        return await guard.has_organisation_right(Act.AUDIT) or (
+            await guard.has_organisation_right(Act.REPLACE_ADMIN)
+        )
+
+
 def who_may_call(rules: Iterable[type[Rule]]) -> str:
     """The sentence a root field's description ends with; Strawberry requires every class."""
     return WHO_MAY_CALL + " et ".join(rule.description for rule in rules) + "."

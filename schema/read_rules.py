@@ -106,6 +106,15 @@ class _HoldsRight(ReadRule):
         return reader.holds(self.act)
 
 
+class _HoldsAnyRight(ReadRule):
+    def __init__(self, description: str, *acts: Act) -> None:
+        super().__init__(description)
+        self.acts = acts
+
+    def admits(self, reader: Reader, obj: Any) -> bool:
+        return any(reader.holds(act) for act in self.acts)
+
+
 class _OnHousing(ReadRule):
     """Read or declare rights on the housing (organisation, type, département): the union of what
     the roots that return tenants scope on, `tenants` (read) and the declaring mutations."""
@@ -162,6 +171,7 @@ ANYONE = _Everyone("toute personne (résultat d'une opération publique)")
 SIGNED_IN = _SignedIn("utilisateur connecté (comptes faits sur ses seules habilitations)")
 AUDITOR = _HoldsRight("auditeur de la Caf", Act.AUDIT)
 AGENT = _HoldsRight("agent de la Caf", Act.REPLACE_ADMIN)
+AGENCY_STAFF = _HoldsAnyRight("auditeur ou agent de la Caf", Act.AUDIT, Act.REPLACE_ADMIN)
 TENANT = _OnHousing("utilisateur habilité à lire ou à déclarer pour le logement du locataire")
 HOUSING = _OnHousing("utilisateur habilité à lire ou à déclarer pour ce logement")
 OF_TENANT = _ThroughTenant("quiconque peut lire son locataire")

@@ -7,11 +7,12 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from models import User
+from models.validators import is_phone_number
 from resolvers.accounts import lockout
 from resolvers.accounts import mails as account_mails
 from resolvers.accounts.addresses import masked_email, one_address_per_user
 from resolvers.accounts.passwords import verify_in_thread
-from resolvers.accounts.person_checks import stored_email
+from resolvers.accounts.person_checks import BAD_PHONE, stored_email
 from resolvers.audit import chain as audit_log
 from resolvers.shared.clock import now
 from resolvers.shared.context import Context
@@ -67,5 +68,35 @@ async def change_email(ctx: Context, current_password: str, new_email: str) -> U
         await record_own_change(user, "email_changed", {"email": masked_email(old)},
                                 {"email": masked_email(address)})
         await tell_old_address(user, old, address)
+    wake_sender(ctx.services)
+    return user
+
+
+async def update_my_profile(
+    ctx: Context, current_password: str, email: str | None, phone: str | None
+) -> User:
+    """One's own address and/or phone (`phone` "" removes it): the current password is asked,
+    the change is compared-and-set against what was read, audited masked, and the address being
+    replaced is told."""
+    if email is None and phone is None:
+        raise Invalid({"input": "Indiquez une nouvelle adresse mail ou un nouveau téléphone."})
+    address = None if email is None else stored_email(email)
+    if phone and not is_phone_number(phone):
+        raise Invalid({"phone": BAD_PHONE})
+    user = await User.get(id=ctx.user_id)
+    await check_current_password(ctx, user, current_password)
+    old_email, old_phone = user.email, user.phone
+    values = {"email": address or old_email, "phone": old_phone if phone is None else phone or None}
+    async with one_address_per_user(), in_transaction():
+        # Compare-and-set: a parallel change of the same account makes this one start again.
+        if not await User.filter(id=user.id, email=old_email, phone=old_phone).update(**values):
+            raise Conflict(CHANGED_MEANWHILE)
+        user.update_from_dict(values)
+        await record_own_change(
+            user, "profile_updated",
+            {"email": masked_email(old_email), "phone": bool(old_phone)},
+            {"email": masked_email(user.email), "phone": bool(user.phone)},
+        )
+        await tell_old_address(user, old_email, user.email)
     wake_sender(ctx.services)
     return user

@@ -107,8 +107,13 @@ class ReissuedLetters:
     posted: bool
 
 
-async def reissue_letters(ctx: Context, organisation_id: int) -> ReissuedLetters:
-    """An agent's explicit action: new letters replace every former letter password."""
+async def reissue_letters(
+    ctx: Context, organisation_id: int, *, replace_former: bool = True
+) -> ReissuedLetters:
+    """An agent's explicit action. By default the new letters replace every former letter
+    password at once (letters lost or stolen); with `replace_former=False` the new password
+    works beside the former one, which dies only when the new one is first used (as for
+    « identifiant perdu »: `use_reissued_password`)."""
     organisation = await Organisation.get_or_none(id=organisation_id)
     if organisation is None:
         raise NotFound("Organisme introuvable.")
@@ -116,14 +121,18 @@ async def reissue_letters(ctx: Context, organisation_id: int) -> ReissuedLetters
     password = generate_password()
     password_hash = await hash_in_thread(ctx.settings, password)
     posted = bool(organisation.postal_lines)
+    if replace_former:
+        changes = {"initial_password_hash": password_hash, "reissued_password_hash": None}
+    else:
+        changes = {"reissued_password_hash": password_hash}
     async with in_transaction():
         replaced = await Organisation.filter(id=organisation.id, activated_at=None).update(
-            initial_password_hash=password_hash, reissued_password_hash=None,
-            letters_requested_at=None,
+            letters_requested_at=None, **changes
         )
         if not replaced:
             raise Conflict(ALREADY_ACTIVATED)
-        await revoke_letter_sessions(organisation.id)
+        if replace_former:
+            await revoke_letter_sessions(organisation.id)
         if posted:
             await _post(organisation, password, by_agency=True)
         await audit_log.record(
@@ -131,7 +140,8 @@ async def reissue_letters(ctx: Context, organisation_id: int) -> ReissuedLetters
             organisation_id=organisation.id, target_type="organisation",
             target_id=organisation.id,
             before={"lettersRequestedAt": organisation.letters_requested_at},
-            after={"post": posted}, delegation=[{"role": actor.agency_role.value, "domain": "caf"}],
+            after={"post": posted} if replace_former else {"post": posted, "formerKept": True},
+            delegation=[{"role": actor.agency_role.value, "domain": "caf"}],
         )
     if posted:
         wake_sender(ctx.services)

@@ -42,8 +42,8 @@ async def open_session(
 
 
 def user_may_work(user: User) -> bool:
-    """Closed accounts and accounts outside their opening window cannot act."""
-    if user.status == UserStatus.CLOSED:
+    """Closed or suspended accounts and accounts outside their opening window cannot act."""
+    if user.status == UserStatus.CLOSED or user.suspended_at is not None:
         return False
     day = today()
     if user.opening_date and day < user.opening_date:

@@ -22,6 +22,7 @@ ROLE_LABELS = {
 class Refusal(StrEnum):
     ACCOUNT_UNKNOWN = "account_unknown"
     ACCOUNT_CLOSED = "account_closed"
+    ACCOUNT_SUSPENDED = "account_suspended"
     OUTSIDE_DATES = "outside_dates"
     PENDING_FIRST_LOGIN = "pending_first_login"
     OTHER_ORGANISATION = "other_organisation"
@@ -35,6 +36,7 @@ class Refusal(StrEnum):
 MESSAGES = {
     Refusal.ACCOUNT_UNKNOWN: "Le compte n'existait pas à cette date.",
     Refusal.ACCOUNT_CLOSED: "Le compte est clôturé.",
+    Refusal.ACCOUNT_SUSPENDED: "Le compte est suspendu par la Caf.",
     Refusal.OUTSIDE_DATES: "La date est hors de la période d'ouverture du compte.",
     Refusal.PENDING_FIRST_LOGIN: "La première connexion n'est pas terminée.",
     Refusal.OTHER_ORGANISATION: "Le locataire relève d'une autre organisation.",
@@ -84,6 +86,8 @@ def account_refusal(account: AccountState | None, view: PolicyView) -> Refusal |
         return Refusal.ACCOUNT_UNKNOWN
     if account.status == "closed":
         return Refusal.ACCOUNT_CLOSED
+    if account.suspended:
+        return Refusal.ACCOUNT_SUSPENDED
     if (account.opening_date and view.day < account.opening_date) or (
         account.closing_date and view.day > account.closing_date
     ):

@@ -31,6 +31,8 @@ class AccountState:
     opening_date: date | None = None
     closing_date: date | None = None
     pending_first_login: bool = False
+    # Today only: suspensions are not replayed from the trail into past views.
+    suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def account_of(user: User) -> AccountState:
         opening_date=user.opening_date,
         closing_date=user.closing_date,
         pending_first_login=bool(required_actions(user)),
+        suspended=user.suspended_at is not None,
     )
 
 

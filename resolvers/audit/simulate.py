@@ -50,6 +50,7 @@ def _changed_lines(
     group_ids: list[int] | None,
     group_id: int | None,
     zones: list[str] | None,
+    housing_type: str | None = None,
 ) -> tuple[PolicyView, set[int]]:
     """The same view with the proposed change applied, and the users it touches."""
     p_lines, g_lines = view.lines()
@@ -59,11 +60,12 @@ def _changed_lines(
         g_lines = [g for g in g_lines if not (g[0] == sub and g[1].startswith("grp:"))]
         g_lines += [[sub, group_subject(gid), view.domain] for gid in sorted(set(group_ids))]
         affected.add(user_id)
-    if group_id is not None and zones is not None:
+    if group_id is not None and (zones is not None or housing_type is not None):
         subject = group_subject(group_id)
         kept = [p for p in p_lines if p[0] != subject]
         actions = sorted({p[4] for p in p_lines if p[0] == subject})
-        htype = view.groups[group_id].housing_type
+        htype = housing_type or view.groups[group_id].housing_type
+        zones = list(view.groups[group_id].zones) if zones is None else zones
         p_lines = kept + [
             [subject, view.domain, htype, z, a] for z in sorted(set(zones)) for a in actions
         ]
@@ -79,13 +81,14 @@ async def simulate_change(
     group_ids: list[int] | None = None,
     group_id: int | None = None,
     zones: list[str] | None = None,
+    housing_type: str | None = None,
 ) -> list[SimulatedChange]:
     unknown = [z for z in zones or () if z != ANY and not is_departement(z)]
     if unknown:
         raise invalid("zones", f"Département inconnu : {', '.join(repr(z) for z in unknown)}.")
     organisation_id = await _organisation_of_change(user_id, group_ids, group_id)
     view = await view_of(ctx, await organisation_or_404(organisation_id), None)
-    changed, affected = _changed_lines(view, user_id, group_ids, group_id, zones)
+    changed, affected = _changed_lines(view, user_id, group_ids, group_id, zones, housing_type)
     users = await User.filter(id__in=sorted(affected)).order_by("last_name", "first_name", "id")
     results = []
     for user in users:

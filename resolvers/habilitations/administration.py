@@ -21,6 +21,7 @@ from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
 from resolvers.habilitations.delegation import delegated, group_pairs, perimeter_groups
+from resolvers.habilitations.user_filter import UserFilter, user_conditions
 from resolvers.shared.clock import today
 from resolvers.shared.context import Context
 from resolvers.shared.errors import Conflict, Invalid, NotFound, invalid
@@ -115,7 +116,7 @@ def _check_new_user(data: NewUser) -> None:
         raise Invalid(problems)
 
 
-def _check_closing_date(user: User, closing_date: date) -> None:
+def check_closing_date(user: User, closing_date: date) -> None:
     """Today or later, never before the opening date: a closure is not backdated, since the
     trail and the sessions must say when access really ended."""
     if user.opening_date and closing_date < user.opening_date:
@@ -170,14 +171,18 @@ async def create_user(ctx: Context, data: NewUser) -> User:
             )
         await queue_mail(data.email, "Votre accès à Mon Compte Partenaire",
                          _creation_mail(organisation.name, user.identifier, password))
-        await _record(ctx, enforcer, "user_created", user, None)
+        await record_change(ctx, enforcer, "user_created", user, None)
     ctx.services.mail_queued.set()
     return user
 
 
-async def _record(ctx: Context, enforcer, action: str, user: User, before: dict | None) -> None:
-    """Audit a change to `user`: `after` is the state read now, inside the same transaction."""
-    after = await habilitation_state(enforcer, user)
+async def record_change(
+    ctx: Context, enforcer, action: str, user: User, before: dict | None,
+    extra: dict | None = None,
+) -> None:
+    """Audit a change to `user`: `after` is the state read now, inside the same transaction
+    (with `extra`, the fields of the record that changed)."""
+    after = {**await habilitation_state(enforcer, user), **(extra or {})}
     await audit_log.record(
         action, actor_id=ctx.user_id, actor_label=await _actor_label(ctx),
         organisation_id=user.organisation_id, target_type="user", target_id=user.id,
@@ -200,7 +205,7 @@ async def set_user_groups(ctx: Context, user_id: int, group_ids: list[int]) -> U
             await enforcer.delete_roles_for_user_in_domain(subject, group_subject(current), domain)
         for group in change.groups:
             await enforcer.add_role_for_user_in_domain(subject, group_subject(group.id), domain)
-        await _record(ctx, enforcer, "user_groups_set", user, before)
+        await record_change(ctx, enforcer, "user_groups_set", user, before)
     return user
 
 
@@ -230,7 +235,7 @@ async def set_habilitation_manager(
                 await enforcer.add_policies(perimeter_rules(ctx.organisation_id, user.id, pairs))
         else:
             await enforcer.delete_roles_for_user_in_domain(subject, Role.RESPONSABLE.value, domain)
-        await _record(ctx, enforcer, "habilitation_manager_set", user, before)
+        await record_change(ctx, enforcer, "habilitation_manager_set", user, before)
     return user
 
 
@@ -242,19 +247,23 @@ async def close_user(ctx: Context, user_id: int, closing_date: date) -> User:
             raise Conflict(
                 "L'administrateur ne peut pas être clôturé : contactez la Caf pour le remplacer."
             )
-        _check_closing_date(user, closing_date)
+        check_closing_date(user, closing_date)
         user.closing_date = closing_date
         if closing_date <= today():
             user.status = UserStatus.CLOSED
         await user.save(update_fields=["closing_date", "status"])
-        await _record(ctx, enforcer, "user_closed", user, before)
+        await record_change(ctx, enforcer, "user_closed", user, before)
     if user.status == UserStatus.CLOSED:
         await revoke_sessions(user.id)
     return user
 
 
-async def list_users(ctx: Context, first: int, after: list | None) -> Page[User]:
+async def list_users(
+    ctx: Context, first: int, after: list | None, wanted: UserFilter | None = None
+) -> Page[User]:
     query = User.filter(organisation_id=ctx.caller.organisation_id)
+    if wanted is not None:
+        query = query.filter(await user_conditions(ctx, wanted))
     return await paginate(query, ("last_name", "first_name", "id"), first, after)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -60,22 +61,34 @@ class LettersQuery:
         return connection_of(page, nodes)
 
 
+ReplaceFormer = Annotated[
+    bool,
+    strawberry.argument(
+        description="true (par défaut) : les courriers précédents cessent aussitôt de "
+        "fonctionner ; false : ils fonctionnent jusqu'à la première connexion avec les "
+        "nouveaux, qui les remplace alors."
+    ),
+]
+
+
 @strawberry.type
 class LettersMutation:
     @strawberry.mutation(
         description="Réédite les courriers d'activation d'un organisme pas encore activé "
         "(tracé). Le nouveau mot de passe remplace ceux des courriers précédents, qui "
-        "cessent aussitôt de fonctionner : seule cette action de la Caf les remplace (une demande "
-        "« Identifiant perdu » ajoute un mot de passe sans retirer l'ancien). Les courriers "
+        "cessent aussitôt de fonctionner (sauf avec replaceFormer: false) : seule cette "
+        "action de la Caf les remplace (une demande « Identifiant perdu » ajoute un mot de "
+        "passe sans retirer l'ancien). Les courriers "
         "partent à l'adresse postale de l'organisme s'il en a une ; sinon le mot de passe est "
         "rendu pour être imprimé. CONFLICT si l'organisme a déjà un administrateur.",
         permission_classes=[MayReplaceAdmin], metadata=HASHING,
     )
     async def reissue_activation_letters(
-        self, info: Info, organisation_id: strawberry.ID
+        self, info: Info, organisation_id: strawberry.ID, replace_former: ReplaceFormer = True
     ) -> ReissuedLetters:
         done = await letters.reissue_letters(
-            info.context, decode_id(organisation_id, "organisationId")
+            info.context, decode_id(organisation_id, "organisationId"),
+            replace_former=replace_former,
         )
         return ReissuedLetters(
             organisation=Organisation.from_row(done.organisation), identifier=done.identifier,

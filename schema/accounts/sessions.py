@@ -58,6 +58,9 @@ class Organisation:
     user_number: str = strawberry.field(description="N° utilisateur (14 caractères).")
     convention_name: str = strawberry.field(description="Convention sélectionnée.")
     convention_state: str = strawberry.field(description="État de la convention.")
+    email: str | None = strawberry.field(
+        default=None, description="Adresse mail de contact de l'organisme."
+    )
 
     @property
     def organisation_id(self) -> int:
@@ -71,6 +74,7 @@ class Organisation:
             user_number=row.user_number,
             convention_name=row.convention_name,
             convention_state=row.convention_state,
+            email=row.email,
         )
 
 
@@ -107,6 +111,11 @@ class User:
     closing_date: date | None = strawberry.field(description="Date de clôture.")
     work_mode: WorkMode = strawberry.field(description="Sédentaire ou itinérant.")
     status: str = strawberry.field(description="pending, active ou closed.")
+    suspended: bool = strawberry.field(
+        default=False,
+        description="Suspendu par la Caf : aucune session ni connexion tant qu'il n'est pas "
+        "rétabli.",
+    )
     organisation_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Rôles : administrateur, responsable_habilitation, auditeur…")
@@ -140,6 +149,7 @@ class User:
             closing_date=row.closing_date,
             work_mode=row.work_mode,
             status=row.status.value,
+            suspended=row.suspended_at is not None,
             organisation_id=row.organisation_id,
         )
 

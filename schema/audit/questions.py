@@ -160,6 +160,7 @@ class AuditQuery:
             group_ids=_ids(input.group_ids),
             group_id=None if input.group_id is None else decode_id(input.group_id),
             zones=input.zones,
+            housing_type=None if input.housing_type is None else input.housing_type.value,
         )
         return [
             SimulatedAccessChange(

@@ -287,4 +287,7 @@ class SimulateHabilitationChangeInput:
     )
     group_id: strawberry.ID | None = strawberry.field(default=None, description="Groupe.")
     zones: list[str] | None = strawberry.field(default=None, description="Ses nouvelles zones.")
+    housing_type: HousingType | None = strawberry.field(
+        default=None, description="Son nouveau type de logement (avec `groupId`)."
+    )
     action: Action = strawberry.field(default=Action.READ, description="Action considérée.")

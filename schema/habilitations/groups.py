@@ -9,6 +9,7 @@ import strawberry
 
 from models.enums import WorkMode as WorkModeEnum
 from resolvers.habilitations import administration as resolve
+from resolvers.habilitations import user_filter
 from schema.accounts.sessions import HabilitationGroup, User
 from schema.common import (
     Connection,
@@ -45,6 +46,32 @@ class CreateUserInput:
     )
 
 
+UserState = user_filter.UserState  # marked as a GraphQL enum in place (see schema.common)
+strawberry.enum(UserState, description="État d'un compte vu par ses gestionnaires.")
+
+
+@strawberry.input(description="Filtre de « Mes utilisateurs » (les critères se cumulent).")
+class UserFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Nom, prénom, identifiant ou adresse mail (contient)."
+    )
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Membres de ce groupe."
+    )
+    status: UserState | None = strawberry.field(
+        default=None,
+        description="PENDING : première connexion à faire ; ACTIVE : peut travailler ; "
+        "CLOSED : clôturé ou date de clôture passée ; SUSPENDED : suspendu par la Caf.",
+    )
+
+    def to_filter(self) -> user_filter.UserFilter:
+        return user_filter.UserFilter(
+            search=self.search,
+            group_id=None if self.group_id is None else decode_id(self.group_id),
+            state=self.status,
+        )
+
+
 PerimeterIds = Annotated[
     list[strawberry.ID] | None,
     strawberry.argument(
@@ -77,11 +104,13 @@ class HabilitationQuery:
         permission_classes=[MayManage],
     )
     async def users(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: Info, first: int = 50, after: str | None = None,
+        filter: UserFilter | None = None,  # noqa: A002
     ) -> Connection[User]:
         check_page_size(first, info.context.settings.max_page_size)
         cursor = decode_cursor(after) if after else None
-        page = await resolve.list_users(info.context, first, cursor)
+        wanted = None if filter is None else filter.to_filter()
+        page = await resolve.list_users(info.context, first, cursor, wanted)
         return connection_of(page, [User.from_row(r) for r in page.rows])
 
 

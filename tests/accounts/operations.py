@@ -22,3 +22,25 @@ UNLOCK = "mutation($id: ID!) { unlockUser(userId: $id) { id identifier } }"
 REPLACE = """mutation($org: ID!, $user: ID!) {
   replaceAdministrator(organisationId: $org, userId: $user) { id identifier roles }
 }"""
+UPDATE_MY_PROFILE = """mutation($p: String!, $email: String, $phone: String) {
+  updateMyProfile(currentPassword: $p, email: $email, phone: $phone) { id email phone }
+}"""
+UPDATE_ORGANISATION_EMAIL = """mutation($email: String!) {
+  updateOrganisationEmail(email: $email) { id email }
+}"""
+SUSPEND_USER = "mutation($u: ID!) { suspendUser(userId: $u) { id suspended status } }"
+REINSTATE_USER = "mutation($u: ID!) { reinstateUser(userId: $u) { id suspended status } }"
+REISSUE_KEEPING_FORMER = """mutation($org: ID!) {
+  reissueActivationLetters(organisationId: $org, replaceFormer: false) {
+    identifier initialPassword sentByPost }
+}"""
+ORGANISATIONS = """query($first: Int!, $after: String, $filter: OrganisationFilter) {
+  organisations(first: $first, after: $after, filter: $filter) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id name userNumber activated administrator { identifier }
+                   userCount tenantCount
+                   tenantsByZone { housingType departement tenants } } } }
+}"""
+ORGANISATION = """query($id: ID!) { organisation(id: $id) {
+  name activated administrator { identifier email } userCount tenantCount }
+}"""

@@ -18,3 +18,25 @@ USERS = """query {
   users(first: 50) { totalCount edges { node { id identifier roles groups { name } } } }
 }"""
 HABILITATION_GROUPS = "query { habilitationGroups { id name housingType zones } }"
+UPDATE_USER = """mutation($u: ID!, $input: UpdateUserInput!) {
+  updateUser(userId: $u, input: $input) {
+    id lastName firstName email phone openingDate closingDate workMode status }
+}"""
+REOPEN_USER = """mutation($u: ID!, $d: Date) {
+  reopenUser(userId: $u, closingDate: $d) { id status closingDate groups { id } }
+}"""
+FILTERED_USERS = """query($first: Int!, $after: String, $filter: UserFilter) {
+  users(first: $first, after: $after, filter: $filter) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { identifier suspended } } }
+}"""
+CREATE_GROUP = """mutation($input: HabilitationGroupInput!) {
+  createHabilitationGroup(input: $input) { id name housingType zones }
+}"""
+UPDATE_GROUP = """mutation($g: ID!, $input: UpdateHabilitationGroupInput!) {
+  updateHabilitationGroup(groupId: $g, input: $input) { id name housingType zones }
+}"""
+DELETE_GROUP = "mutation($g: ID!) { deleteHabilitationGroup(groupId: $g) }"
+PREVIEW_GROUP_CHANGE = """query($g: ID!, $input: UpdateHabilitationGroupInput!) {
+  previewHabilitationGroupChange(groupId: $g, input: $input) {
+    user { identifier } before after gained lost }
+}"""

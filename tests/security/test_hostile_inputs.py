@@ -48,6 +48,7 @@ FORGED_CURSORS = {
 LISTS = {  # the paginated lists and who may read them
     "tenants": "OLIVIERS.ADMIN", "payments": "OLIVIERS.ADMIN", "users": "OLIVIERS.ADMIN",
     "auditEvents": "CAF.AUDIT", "pendingLetterReissues": "CAF.AGENT",
+    "organisations": "CAF.AUDIT",
 }
 
 

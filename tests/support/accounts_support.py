@@ -86,3 +86,15 @@ def body_of(message) -> str:
 
 async def outbox(**filters) -> list[OutboxMail]:
     return await OutboxMail.filter(**filters).order_by("id")
+
+
+async def agency_tokens(api) -> tuple[str, str]:
+    """An agent_caf and an auditeur. Accounts made by the command line reach a running app's
+    cached agency policy through the watcher, which a one-process test has not: the cache is
+    dropped once both exist."""
+    from policies.vocabulary import AGENCY_DOMAIN
+
+    agent = await agency_token(api)
+    auditor = await agency_token(api, "auditeur")
+    api.services.registry.invalidate(AGENCY_DOMAIN)
+    return agent, auditor
