@@ -3,6 +3,7 @@
 from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
 from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
+from models.history import GroupStatePeriod, TenantPlacement, UserStatePeriod
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
@@ -27,4 +28,7 @@ __models__ = [
     TrustedDocument,
     Receipt,
     PasswordHistory,
+    UserStatePeriod,
+    GroupStatePeriod,
+    TenantPlacement,
 ]

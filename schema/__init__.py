@@ -13,12 +13,14 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.accounts.administration import AccountAdminMutation
 from schema.accounts.letters import LettersMutation, LettersQuery
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
+from schema.audit.instants import INSTANT_SCALAR, Instant
 from schema.audit.questions import AuditQuery
 from schema.declarations.changes import ChangeMutation
 from schema.declarations.payments import PaymentQuery
@@ -110,4 +112,5 @@ def build_schema(
         query=root_type("Query", queries),
         mutation=root_type("Mutation", mutations),
         extensions=extensions,
+        config=StrawberryConfig(scalar_map={Instant: INSTANT_SCALAR}),
     )

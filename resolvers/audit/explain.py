@@ -30,6 +30,7 @@ class Refusal(StrEnum):
     WRONG_HOUSING_TYPE = "wrong_housing_type"
     WRONG_ZONE = "wrong_zone"
     NO_MATCHING_RULE = "no_matching_rule"
+    TENANT_ABSENT = "tenant_absent"
 
 
 MESSAGES = {
@@ -43,6 +44,8 @@ MESSAGES = {
     Refusal.WRONG_HOUSING_TYPE: "Les groupes couvrent cette zone, mais pas ce type de logement.",
     Refusal.WRONG_ZONE: "Les groupes couvrent ce type de logement, mais pas ce département.",
     Refusal.NO_MATCHING_RULE: "Aucun groupe ne couvre ni ce type de logement ni ce département.",
+    Refusal.TENANT_ABSENT: "Le locataire n'était pas (encore ou plus) connu de l'organisation à "
+    "cet instant.",
 }
 
 
