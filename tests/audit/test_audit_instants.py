@@ -63,9 +63,9 @@ async def test_an_instant_sees_the_changes_made_up_to_it_and_a_date_is_its_paris
     assert await _who(world, at="2031-03-10") == set()
     assert agent in await _who(world, at="2031-03-11")
     # the former asOf (a Date) keeps its meaning: the end of that day
-    data = await world.api.ok(
-        """query($t: ID!) { whoCanAccess(tenantId: $t, asOf: "2031-03-10") { user { identifier } } }""",
-        {"t": str(world.tenant.id)}, await world.auditor_token())
+    legacy = """query($t: ID!) { whoCanAccess(tenantId: $t, asOf: "2031-03-10") {
+      user { identifier } } }"""
+    data = await world.api.ok(legacy, {"t": str(world.tenant.id)}, await world.auditor_token())
     assert agent in {w["user"]["identifier"] for w in data["whoCanAccess"]}
 
 
