@@ -169,3 +169,28 @@ async def test_the_migration_backfill_rebuilds_the_periods_the_trail_keeps(world
     # today's tenants are placed from their organisation's creation
     assert await TenantPlacement.filter(valid_to=None).count() == await world.tenant.__class__.all(
     ).count()
+
+
+@pytest.mark.parametrize("kind", ["access", "policies"])
+async def test_an_export_at_an_instant_is_the_export_made_then(world, kind):
+    path = f"/exports/{kind}/{world.org.id}.csv"
+
+    async def export(query: str = "") -> str:
+        token = await world.auditor_token()
+        response = await world.api.client.get(
+            path + query, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return response.text
+
+    clock.set_now(at(8, 30))
+    then = await export()
+    clock.set_now(at(9))
+    await world.set_groups("agent", ["p14"])
+    await world.requalify("h1", "PRIVE", "75")
+    clock.set_now(at(10))
+    assert await export() != then
+    assert await export(f"?at={at(8, 30).isoformat().replace('+', '%2B')}") == then
+    refused = await world.api.client.get(
+        path + "?at=2031-03-10T08:30:00",
+        headers={"Authorization": f"Bearer {await world.auditor_token()}"})
+    assert refused.status_code == 400 and "Traceback" not in refused.text
