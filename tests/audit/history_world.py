@@ -8,8 +8,6 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from factories import PASSWORD, make_user, organisation_data
-
 from bailleurs.agency import create_agent
 from bailleurs.importer import import_data
 from models import HabilitationGroup, Organisation, Tenant, User
@@ -18,13 +16,12 @@ from policies.vocabulary import Role, org_domain
 from resolvers.audit import chain as audit_log
 from resolvers.habilitations.administration import habilitation_state
 from resolvers.shared import clock
+from tests.accounts.operations import LOGIN
+from tests.declarations.operations import TENANT
+from tests.habilitations.operations import CLOSE_USER, SET_USER_GROUPS
+from tests.support.factories import PASSWORD, make_user, organisation_data
 
-LOGIN = """mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) {
-  token requiredActions } }"""
-READ = """query($id: ID!) { tenant(id: $id) { id } }"""
 COUNT = "query { tenants(first: 1) { totalCount } }"
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) { setUserGroups(userId: $u, groupIds: $g) { id } }"""
-CLOSE_USER = """mutation($u: ID!, $d: Date!) { closeUser(userId: $u, closingDate: $d) { id } }"""
 WHO = """query($t: ID!, $at: Instant, $between: AccessInterval) {
   whoCanAccess(tenantId: $t, at: $at, between: $between) {
     user { identifier } allowed reason periods { from to } } }"""
@@ -55,7 +52,7 @@ class HistoryWorld:
         return {u.identifier: key for key, u in self.users.items()}
 
     async def login(self, identifier: str) -> str | None:
-        body = await self.api.gql(LOGIN, {"i": identifier, "p": PASSWORD})
+        body = await self.api.gql(LOGIN, {"identifier": identifier, "password": PASSWORD})
         login = (body.get("data") or {}).get("login")
         return login["token"] if login and not login["requiredActions"] else None
 
@@ -70,7 +67,7 @@ class HistoryWorld:
 
     async def set_groups(self, user: str, groups: list[str]) -> None:
         ids = [str(self.groups[g].id) for g in groups if g in self.groups]
-        await self.admin(SET_GROUPS, {"u": str(self.users[user].id), "g": ids})
+        await self.admin(SET_USER_GROUPS, {"u": str(self.users[user].id), "g": ids})
 
     async def close(self, user: str, in_days: int) -> None:
         day = (clock.today()).toordinal() + in_days
@@ -113,7 +110,7 @@ class HistoryWorld:
             if token is None:
                 reads[key], counts[key] = False, 0
                 continue
-            body = await self.api.gql(READ, {"id": str(self.tenant.id)}, token)
+            body = await self.api.gql(TENANT, {"id": str(self.tenant.id)}, token)
             reads[key] = bool((body.get("data") or {}).get("tenant"))
             total = await self.api.gql(COUNT, None, token)
             counts[key] = (total.get("data") or {}).get("tenants", {}).get("totalCount", 0)

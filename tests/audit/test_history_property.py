@@ -16,7 +16,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from history_world import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from resolvers.shared import clock
+from tests.audit.history_world import (
     EXPLAIN,
     USER_ACCESS,
     USERS,
@@ -25,10 +29,6 @@ from history_world import (
     auditor_account,
     history_world,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from resolvers.shared import clock
 
 DELAYS = [timedelta(0), timedelta(minutes=30), timedelta(hours=5), timedelta(days=1),
           timedelta(days=2, hours=3)]

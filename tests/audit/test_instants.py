@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from history_world import EXPLAIN, USER_ACCESS, WHO, auditor_account, history_world
 from tortoise import Tortoise
 
 from models import AuditEvent, GroupStatePeriod, TenantPlacement, UserStatePeriod
 from resolvers.shared import clock
+from tests.audit.history_world import EXPLAIN, USER_ACCESS, WHO, auditor_account, history_world
 
 DAY = datetime(2031, 3, 10, tzinfo=UTC)  # winter: Paris is UTC+1
 
