@@ -190,5 +190,28 @@ def explain_decision(
     return result
 
 
+USER_PREFIX = user_subject(0).removesuffix("0")
+
+
+def granting_subjects(view: PolicyView, target: Target, act: str) -> set[str]:
+    """Roles, groups and users having a rule that covers this target and action: only their
+    members can be allowed (`who_can_access` explains those, not every account)."""
+    if view.organisation_id != target.organisation_id:
+        return set()
+    rules = view.enforcer.get_filtered_policy(1, view.domain)
+    return {r[0] for r in rules if all(_matches(r, target, act))}
+
+
+def possibly_allowed(view: PolicyView, target: Target, act: str) -> set[int]:
+    """The accounts holding a granting subject, or granted directly."""
+    found: set[int] = set()
+    for subject in granting_subjects(view, target, act):
+        if subject.startswith(USER_PREFIX):
+            found.add(parse_id(subject))
+        else:
+            found.update(view.members_of(subject))
+    return found
+
+
 def _with_line(step: Step, line: str) -> Step:
     return Step(step.kind, step.label, step.id, line)

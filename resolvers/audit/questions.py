@@ -23,6 +23,7 @@ from resolvers.audit.explain import (
     Target,
     account_refusal,
     explain_decision,
+    possibly_allowed,
 )
 from resolvers.audit.policy_view import PolicyView, current_view, view_as_of, view_at
 from resolvers.shared.clock import end_of, today
@@ -141,7 +142,8 @@ async def who_can_access(
         return []
     organisation = await organisation_or_404(target.organisation_id)
     view = await view_of(ctx, organisation, as_of)
-    users = await User.filter(id__in=view.user_ids()).order_by("last_name", "first_name", "id")
+    candidates = sorted(possibly_allowed(view, target, act.value) & set(view.user_ids()))
+    users = await User.filter(id__in=candidates).order_by("last_name", "first_name", "id")
     answers = [
         UserExplanation(u, explain_decision(view, u.id, u.organisation_id, target, act))
         for u in users
