@@ -14,7 +14,7 @@ from datetime import datetime
 from models import Tenant, TenantPlacement, User
 from policies.vocabulary import Act
 from resolvers.audit import history
-from resolvers.audit.explain import Explanation, explain_decision
+from resolvers.audit.explain import Explanation, explain_decision, possibly_allowed
 from resolvers.audit.policy_view import Timeline
 from resolvers.audit.questions import (
     AccessCount,
@@ -107,16 +107,16 @@ async def who_could_access(
             continue
         view = timeline.view(start)
         view.organisation_name = (await organisation_or_404(placement.organisation_id)).name
-        missing = [uid for uid in view.user_ids() if uid not in users]
+        target = placement_target(placement)
+        candidates = sorted(possibly_allowed(view, target, act.value) & set(view.user_ids()))
+        missing = [uid for uid in candidates if uid not in users]
         users |= {u.id: u for u in await User.filter(id__in=missing)} if missing else {}
-        for uid in view.user_ids():
+        for uid in candidates:
             if uid not in users:
                 continue
-            explained = explain_decision(
-                view, uid, users[uid].organisation_id, placement_target(placement), act.value
-            )
+            explained = explain_decision(view, uid, users[uid].organisation_id, target, act.value)
             if explained.allowed:
-                first, periods = found.setdefault(uid, (explained, []))
+                _first, periods = found.setdefault(uid, (explained, []))
                 _extend(periods, start, end)
     answers = [UserPeriods(users[uid], e, periods) for uid, (e, periods) in found.items()]
     return sorted(answers, key=lambda a: (a.user.last_name, a.user.first_name, a.user.id))
