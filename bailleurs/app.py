@@ -103,7 +103,10 @@ def create_app(
         from bailleurs.exports import export_response
 
         params = request.path_params
-        return await export_response(await make_context(request), params["kind"], params["org"])
+        return await export_response(
+            await make_context(request), params["kind"], params["org"],
+            request.query_params.get("at"),
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

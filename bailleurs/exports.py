@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from starlette.responses import Response
 
@@ -19,7 +20,7 @@ from resolvers.audit.access_report import access_rows
 from resolvers.audit.policy_report import policy_report
 from resolvers.audit.questions import organisation_or_404, view_of
 from resolvers.shared.context import Context
-from resolvers.shared.errors import Forbidden, NotFound, Unauthenticated
+from resolvers.shared.errors import Forbidden, NotFound, Unauthenticated, invalid
 
 POLICY_HEADER = [
     "ligne",
@@ -62,8 +63,8 @@ def _csv(header: list[str], rows: Iterable[Sequence[object]]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-async def _policies_csv(ctx: Context, organisation) -> str:
-    report = await policy_report(await view_of(ctx, organisation, None), organisation)
+async def _policies_csv(ctx: Context, organisation, at: datetime | None = None) -> str:
+    report = await policy_report(await view_of(ctx, organisation, at), organisation)
     rules = [
         [
             "p",
@@ -99,8 +100,8 @@ async def _policies_csv(ctx: Context, organisation) -> str:
     return _csv(POLICY_HEADER, rules + members)
 
 
-async def _access_csv(ctx: Context, organisation) -> str:
-    rows = await access_rows(await view_of(ctx, organisation, None))
+async def _access_csv(ctx: Context, organisation, at: datetime | None = None) -> str:
+    rows = await access_rows(await view_of(ctx, organisation, at))
     return _csv(
         ACCESS_HEADER,
         (
@@ -125,8 +126,21 @@ async def _access_csv(ctx: Context, organisation) -> str:
 EXPORTS = {"policies": _policies_csv, "access": _access_csv}
 
 
-async def export_response(ctx: Context, kind: str, organisation_id: str) -> Response:
-    """The CSV file; refusals are raised, answered by the application's error handlers."""
+def _instant(at: str | None) -> datetime | None:
+    """`?at=`: an instant, or a bare date meaning its start in Europe/Paris (as `Instant`)."""
+    from schema.audit.instants import parse_instant
+
+    try:
+        return None if at is None else parse_instant(at)
+    except ValueError as error:
+        raise invalid("at", f"Instant illisible : {error}") from None
+
+
+async def export_response(
+    ctx: Context, kind: str, organisation_id: str, at: str | None = None
+) -> Response:
+    """The CSV file, now or at the instant `at`; refusals are raised, answered by the
+    application's error handlers."""
     if ctx.principal is None or ctx.principal.restricted:
         raise Unauthenticated()
     if not await ctx.guard.has_organisation_right(Act.AUDIT):
@@ -135,7 +149,7 @@ async def export_response(ctx: Context, kind: str, organisation_id: str) -> Resp
     if kind not in EXPORTS or number is None:
         raise NotFound("Export introuvable.")
     organisation = await organisation_or_404(number)
-    body = await EXPORTS[kind](ctx, organisation)
+    body = await EXPORTS[kind](ctx, organisation, _instant(at))
     filename = f"{kind}-{organisation.id}.csv"
     return Response(
         body,

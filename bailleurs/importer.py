@@ -22,6 +22,7 @@ from policies.enforcers import EnforcerRegistry
 from policies.vocabulary import org_domain
 from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
 from resolvers.audit import chain as audit_log
+from resolvers.audit import history as audit_history
 
 TYPE_LABELS = {
     HousingType.CONVENTIONNE: "Logements conventionnés",
@@ -154,9 +155,11 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
 
     report = Report()
     changed_domains: list[str] = []
+    organisation_ids: list[int] = []
     async with in_transaction() as connection:
         for org in data["organisations"]:
             organisation = await _organisation(org, settings, report)
+            organisation_ids.append(organisation.id)
             domain = org_domain(organisation.id)
             enforcer = await load_enforcer(domain)
             if not enforcer.get_filtered_policy(1, domain):
@@ -218,6 +221,8 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                     "payment",
                 )
             changed_domains.append(domain)
+        # Past answers count the tenants of then: each arrival or move is dated, in this import.
+        await audit_history.place_tenants(organisation_ids)
         for domain in changed_domains:  # running service processes hear of it at commit
             await announce(connection, domain)
     if registry is not None:

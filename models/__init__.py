@@ -4,6 +4,7 @@ from models.counters import TenantCount
 from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentReport
 from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
+from models.history import GroupStatePeriod, TenantPlacement, UserStatePeriod
 from models.housing import Housing, Payment, Tenant
 from models.operations import AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
@@ -32,4 +33,7 @@ __models__ = [
     RepaymentPlan,
     RepaymentReminder,
     TenantCount,
+    UserStatePeriod,
+    GroupStatePeriod,
+    TenantPlacement,
 ]

@@ -13,6 +13,7 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.accounts.administration import AccountAdminMutation
@@ -21,6 +22,7 @@ from schema.accounts.letters import LettersMutation, LettersQuery
 from schema.accounts.profiles import ProfileMutation
 from schema.accounts.recovery import RecoveryMutation
 from schema.accounts.sessions import AccountMutation, AccountQuery
+from schema.audit.instants import INSTANT_SCALAR, Instant
 from schema.audit.questions import AuditQuery
 from schema.declarations.change_mutations import TypedChangeMutation
 from schema.declarations.changes import ChangeMutation
@@ -118,4 +120,5 @@ def build_schema(
         query=root_type("Query", queries),
         mutation=root_type("Mutation", mutations),
         extensions=extensions,
+        config=StrawberryConfig(scalar_map={Instant: INSTANT_SCALAR}),
     )

@@ -46,7 +46,7 @@ async def access_rows(view: PolicyView) -> list[AccessRow]:
         roles, groups = _names(view, user.id)
         refusal = account_refusal(view.accounts.get(user.id), view)
         for act in REPORTED_ACTS:
-            counts = await count_by_housing(scope_in(view, user.id, act))
+            counts = await count_by_housing(scope_in(view, user.id, act), view.moment)
             base = (user, roles, groups, refusal.value if refusal else None, act.value)
             if not counts:
                 rows.append(AccessRow(*base, None, None, 0))

@@ -20,6 +20,7 @@ from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 from models import AuditEvent
+from resolvers.audit import history
 from resolvers.shared.clock import now
 
 GENESIS = "0" * 64
@@ -82,7 +83,7 @@ async def record(
         last = await AuditEvent.all().order_by("-id").first().only("digest")
         prev = last.digest if last else GENESIS
         at = now()
-        return await AuditEvent.create(
+        event = await AuditEvent.create(
             at=at,
             actor_id=actor_id,
             actor_label=actor_label,
@@ -97,3 +98,6 @@ async def record(
             digest=digest_of(prev, at, actor_label, organisation_id, action, target_type,
                              target, before, after, delegation),
         )
+        # The validity periods index the trail: kept in the same serialised step.
+        await history.project(event)
+        return event

@@ -31,6 +31,7 @@ class Refusal(StrEnum):
     WRONG_HOUSING_TYPE = "wrong_housing_type"
     WRONG_ZONE = "wrong_zone"
     NO_MATCHING_RULE = "no_matching_rule"
+    TENANT_ABSENT = "tenant_absent"
 
 
 MESSAGES = {
@@ -45,6 +46,8 @@ MESSAGES = {
     Refusal.WRONG_HOUSING_TYPE: "Les groupes couvrent cette zone, mais pas ce type de logement.",
     Refusal.WRONG_ZONE: "Les groupes couvrent ce type de logement, mais pas ce département.",
     Refusal.NO_MATCHING_RULE: "Aucun groupe ne couvre ni ce type de logement ni ce département.",
+    Refusal.TENANT_ABSENT: "Le locataire n'était pas (encore ou plus) connu de l'organisation à "
+    "cet instant.",
 }
 
 
@@ -189,6 +192,29 @@ def explain_decision(
         return result
     result.refusal, result.nearest_rule = _nearest(view, subjects, target, act)
     return result
+
+
+USER_PREFIX = user_subject(0).removesuffix("0")
+
+
+def granting_subjects(view: PolicyView, target: Target, act: str) -> set[str]:
+    """Roles, groups and users having a rule that covers this target and action: only their
+    members can be allowed (`who_can_access` explains those, not every account)."""
+    if view.organisation_id != target.organisation_id:
+        return set()
+    rules = view.enforcer.get_filtered_policy(1, view.domain)
+    return {r[0] for r in rules if all(_matches(r, target, act))}
+
+
+def possibly_allowed(view: PolicyView, target: Target, act: str) -> set[int]:
+    """The accounts holding a granting subject, or granted directly."""
+    found: set[int] = set()
+    for subject in granting_subjects(view, target, act):
+        if subject.startswith(USER_PREFIX):
+            found.add(parse_id(subject))
+        else:
+            found.update(view.members_of(subject))
+    return found
 
 
 def _with_line(step: Step, line: str) -> Step:

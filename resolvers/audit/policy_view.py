@@ -3,24 +3,27 @@
 The past is rebuilt from the audit trail alone: each user event carries the user's full state
 (roles, groups, status, closing date) and each group event the group's definition, so replaying
 the events up to a date gives the Casbin lines that were in force then. Built-in role rules are
-the defaults of `policies.defaults`. Housing and tenants are not historised: a past answer counts
-today's tenants under yesterday's rights.
+the defaults of `policies.defaults`. The replay is indexed: the validity periods
+(`resolvers.audit.history`) give each user's and group's state at an instant in one read, so an
+answer costs the organisation's size, not the trail's length.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import casbin
 
-from models import AuditEvent, HabilitationGroup, User
+from models import GroupStatePeriod, HabilitationGroup, User
 from policies.defaults import group_rules, organisation_role_rules, perimeter_rules
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
 from resolvers.accounts.login import required_actions
-from resolvers.shared.clock import end_of, today
+from resolvers.audit import history
+from resolvers.audit.history import Period
+from resolvers.shared.clock import end_of, start_of, today
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class PolicyView:
     groups: dict[int, GroupState] = field(default_factory=dict)
     historical: bool = False
     organisation_name: str = ""
+    moment: datetime | None = None  # the instant asked (None: now)
 
     @property
     def domain(self) -> str:
@@ -85,6 +89,7 @@ class PolicyView:
             dict(self.groups),
             self.historical,
             self.organisation_name,
+            self.moment,
         )
 
     def lines(self) -> tuple[list[list[str]], list[list[str]]]:
@@ -136,89 +141,134 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def _is_state(after: Any) -> bool:
-    """A user event in the trail's convention carries the full state: roles and groups."""
-    return isinstance(after, dict) and "roles" in after and "groups" in after
-
-
-def _apply(event: AuditEvent, users: dict[int, dict], groups: dict[int, GroupState]) -> None:
-    after = event.after
-    if event.target_type == "group" and event.target_id is not None:
-        gid = int(event.target_id)
-        if isinstance(after, dict) and "housing_type" in after:
-            groups[gid] = GroupState(
-                gid, after.get("name", ""), after["housing_type"], tuple(after.get("zones") or ())
-            )
-        elif after is None:
-            groups.pop(gid, None)
-    elif event.target_type == "user" and event.target_id is not None and _is_state(after):
-        users[int(event.target_id)] = after
-
-
-async def _add_untracked_groups(
-    organisation_id: int, until: datetime, groups: dict[int, GroupState]
-) -> None:
-    """Groups made before the trail recorded them: their creation date, today's definition."""
-    rows = await HabilitationGroup.filter(organisation_id=organisation_id, created_at__lt=until)
-    tracked: set[str] = (
-        set(
-            cast(  # flat=True gives the values themselves; Tortoise's stubs say tuples
-                list[str],
-                await AuditEvent.filter(
-                    target_type="group", target_id__in=[str(g.id) for g in rows]
-                ).values_list("target_id", flat=True),
-            )
+async def _untracked_groups(organisation_id: int, end: datetime) -> list[Period]:
+    """Groups made without a trail event (before the trail recorded them): from their creation,
+    with today's definition."""
+    rows = await HabilitationGroup.filter(organisation_id=organisation_id, created_at__lte=end)
+    if not rows:
+        return []
+    tracked = set(
+        cast(  # flat=True gives the values themselves; Tortoise's stubs say tuples
+            list[int],
+            await GroupStatePeriod.filter(group_id__in=[g.id for g in rows]).values_list(
+                "group_id", flat=True
+            ),
         )
-        if rows
-        else set()
     )
-    for g in rows:
-        if str(g.id) not in tracked:
-            groups[g.id] = GroupState(g.id, g.name, g.housing_type.value, tuple(g.zones))
+    return [
+        Period(
+            g.id,
+            {"name": g.name, "housing_type": g.housing_type.value, "zones": list(g.zones)},
+            g.created_at,
+            None,
+        )
+        for g in rows
+        if g.id not in tracked
+    ]
+
+
+def first_login_done_at(user: User) -> datetime | None:
+    """When the first login was completed: the last of its steps, whose acceptance timestamps
+    are written once and kept (None: still to complete)."""
+    steps = (user.profile_completed_at, user.usage_rules_accepted_at, user.terms_accepted_at)
+    return None if any(step is None for step in steps) else max(cast(list[datetime], steps))
+
+
+@dataclass
+class Timeline:
+    """The periods of one organisation over [start, end], read once; `view(t)` for any t in it."""
+
+    organisation_id: int
+    start: datetime
+    end: datetime
+    users: list[Period]
+    groups: list[Period]
+    rows: dict[int, User]
+
+    @classmethod
+    async def load(cls, organisation_id: int, start: datetime, end: datetime) -> Timeline:
+        users = await history.user_periods(organisation_id, start, end)
+        groups = await history.group_periods(organisation_id, start, end)
+        groups += await _untracked_groups(organisation_id, end)
+        ids = sorted({p.key for p in users})
+        rows = {u.id: u for u in await User.filter(id__in=ids)} if ids else {}
+        return cls(organisation_id, start, end, users, groups, rows)
+
+    def changes(self) -> set[datetime]:
+        """Every instant in (start, end] at which an answer may change: a period opening or
+        closing, a first login completed, an account's opening or closing day (UTC) starting."""
+        moments: set[datetime] = set()
+        for p in (*self.users, *self.groups):
+            moments.add(p.valid_from)
+            if p.valid_to is not None:
+                moments.add(p.valid_to)
+        for p in self.users:
+            if closing := _date(p.content.get("closing_date")):
+                moments.add(end_of(closing))
+        for user in self.rows.values():
+            if (done := first_login_done_at(user)) is not None:
+                moments.add(done)
+            if user.opening_date:
+                moments.add(start_of(user.opening_date))
+        return {m for m in moments if self.start < m <= self.end}
+
+    def view(self, moment: datetime) -> PolicyView:
+        groups = {
+            gid: GroupState(gid, d.get("name", ""), d["housing_type"], tuple(d.get("zones") or ()))
+            for gid, d in history.held_at(self.groups, moment).items()
+        }
+        users = history.held_at(self.users, moment)
+        organisation_id = self.organisation_id
+        domain = org_domain(organisation_id)
+        p_lines = organisation_role_rules(organisation_id)
+        for g in groups.values():
+            p_lines += group_rules(organisation_id, g.id, g.housing_type, g.zones)
+        g_lines = []
+        for uid, state in users.items():
+            perimeter = [groups[int(g)] for g in state.get("perimeter") or () if int(g) in groups]
+            pairs = [(g.housing_type, z) for g in perimeter for z in g.zones]
+            p_lines += perimeter_rules(organisation_id, uid, pairs)
+            for role in state.get("roles") or ():
+                g_lines.append([user_subject(uid), role, domain])
+            for gid in state.get("groups") or ():
+                if int(gid) in groups:
+                    g_lines.append([user_subject(uid), group_subject(int(gid)), domain])
+        accounts = {
+            uid: AccountState(
+                status=state.get("status") or "active",
+                opening_date=self.rows[uid].opening_date if uid in self.rows else None,
+                closing_date=_date(state.get("closing_date")),
+                pending_first_login=uid not in self.rows
+                or _first_login_after(self.rows[uid], moment),
+            )
+            for uid, state in users.items()
+        }
+        return PolicyView(
+            organisation_id,
+            moment.astimezone(UTC).date(),
+            memory_enforcer(p_lines, g_lines),
+            accounts,
+            groups,
+            historical=True,
+            moment=moment,
+        )
 
 
 def _first_login_after(user: User, moment: datetime) -> bool:
-    """Whether the first login was still to complete at `moment`: the trail does not record it,
-    but its acceptance timestamps are written once and kept."""
-    steps = (user.profile_completed_at, user.usage_rules_accepted_at, user.terms_accepted_at)
-    return any(step is None or step >= moment for step in steps)
+    """Whether the first login was still to complete at `moment` (completed at that very
+    instant counts as done: a request at that instant comes after the one completing it)."""
+    done = first_login_done_at(user)
+    return done is None or done > moment
+
+
+async def view_at(organisation_id: int, moment: datetime) -> PolicyView:
+    """The organisation's habilitations at `moment`, from the validity periods."""
+    return (await Timeline.load(organisation_id, moment, moment)).view(moment)
 
 
 async def view_as_of(organisation_id: int, day: date) -> PolicyView:
-    """The organisation's habilitations at the end of `day` (UTC), replayed from the trail."""
-    until = end_of(day)
-    events = await AuditEvent.filter(
-        organisation_id=organisation_id, at__lt=until, target_type__in=("user", "group")
-    ).order_by("id")
-    users: dict[int, dict] = {}
-    groups: dict[int, GroupState] = {}
-    for event in events:
-        _apply(event, users, groups)
-    await _add_untracked_groups(organisation_id, until, groups)
-    domain = org_domain(organisation_id)
-    p_lines = organisation_role_rules(organisation_id)
-    for g in groups.values():
-        p_lines += group_rules(organisation_id, g.id, g.housing_type, g.zones)
-    g_lines = []
-    for uid, state in users.items():
-        perimeter = [groups[int(gid)] for gid in state.get("perimeter") or () if int(gid) in groups]
-        pairs = [(g.housing_type, z) for g in perimeter for z in g.zones]
-        p_lines += perimeter_rules(organisation_id, uid, pairs)
-        for role in state.get("roles") or ():
-            g_lines.append([user_subject(uid), role, domain])
-        for gid in state.get("groups") or ():
-            if int(gid) in groups:
-                g_lines.append([user_subject(uid), group_subject(int(gid)), domain])
-    rows = {u.id: u for u in await User.filter(id__in=list(users))} if users else {}
-    accounts = {
-        uid: AccountState(
-            status=state.get("status") or "active",
-            opening_date=rows[uid].opening_date if uid in rows else None,
-            closing_date=_date(state.get("closing_date")),
-            pending_first_login=uid not in rows or _first_login_after(rows[uid], until),
-        )
-        for uid, state in users.items()
-    }
-    return PolicyView(
-        organisation_id, day, memory_enforcer(p_lines, g_lines), accounts, groups, historical=True
-    )
+    """The organisation's habilitations at the end of `day` (UTC): the former `asOf` meaning,
+    kept for compatibility (the last instant of the day)."""
+    view = await view_at(organisation_id, end_of(day) - timedelta(microseconds=1))
+    view.day = day
+    return view

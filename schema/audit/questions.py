@@ -1,5 +1,6 @@
 """The auditor's questions (role auditeur, read-only, across organisations): policies in force,
-why an access holds, who can access what — today or as of a past date — and the audit trail."""
+why an access holds, who can access what — now, at a past instant, or at any time in an interval
+(with the periods) — and the audit trail."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ from typing import Annotated
 import strawberry
 
 from policies.vocabulary import Act
+from resolvers.audit import intervals, simulate
 from resolvers.audit import questions as resolve
-from resolvers.audit import simulate
 from resolvers.audit import trail as audit_trail
 from resolvers.audit.policy_report import policy_report
+from schema.audit.instants import (
+    AS_OF_HELP,
+    AT_HELP,
+    BETWEEN_HELP,
+    AccessInterval,
+    AccessPeriod,
+    Instant,
+    one_moment,
+)
 from schema.audit.types import (
     AccessCount,
     AccessExplanation,
@@ -41,9 +51,18 @@ AsOf = Annotated[
     date | None,
     strawberry.argument(
         description="Date passée : l'état est reconstruit depuis le journal d'audit "
-        "(vide : aujourd'hui)."
+        "(vide : aujourd'hui). " + AS_OF_HELP
     ),
 ]
+At = Annotated[Instant | None, strawberry.argument(description=AT_HELP)]
+Between = Annotated[AccessInterval | None, strawberry.argument(description=BETWEEN_HELP)]
+
+
+def _with_periods(user, explanation, periods=None) -> AccessExplanation:
+    answer = AccessExplanation.build(user, explanation)
+    if periods is not None:
+        answer.periods = [AccessPeriod.build(p) for p in periods]
+    return answer
 
 
 def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
@@ -76,14 +95,20 @@ class AuditQuery:
         tenant_id: strawberry.ID,
         action: Action,
         as_of: AsOf = None,
+        at: At = None,
+        between: Between = None,
     ) -> AccessExplanation:
-        answer = await resolve.explain_access(
-            info.context, decode_id(user_id), decode_id(tenant_id), Act(action.value), as_of
-        )
+        when, act = one_moment(as_of, at, between), Act(action.value)
+        ids = decode_id(user_id), decode_id(tenant_id)
+        if isinstance(when, intervals.Interval):
+            over = await intervals.explain_over(info.context, *ids, act, when)
+            return _with_periods(over.user, over.explanation, over.periods)
+        answer = await resolve.explain_access(info.context, *ids, act, when)
         return AccessExplanation.build(answer.user, answer.explanation)
 
     @strawberry.field(
-        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin.",
+        description="Les utilisateurs qui ont accès à un locataire, avec leur chemin ; avec "
+        "`between`, ceux qui l'ont eu à un moment de l'intervalle, et pendant quelles périodes.",
         permission_classes=[MayAudit],
     )
     async def who_can_access(
@@ -92,14 +117,19 @@ class AuditQuery:
         tenant_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
+        at: At = None,
+        between: Between = None,
     ) -> list[AccessExplanation]:
-        answers = await resolve.who_can_access(
-            info.context, decode_id(tenant_id), Act(action.value), as_of
-        )
+        when, act, tenant = one_moment(as_of, at, between), Act(action.value), decode_id(tenant_id)
+        if isinstance(when, intervals.Interval):
+            over = await intervals.who_could_access(info.context, tenant, act, when)
+            return [_with_periods(a.user, a.explanation, a.periods) for a in over]
+        answers = await resolve.who_can_access(info.context, tenant, act, when)
         return [AccessExplanation.build(a.user, a.explanation) for a in answers]
 
     @strawberry.field(
-        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone.",
+        description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone ; avec "
+        "`between`, chaque locataire visible à un moment de l'intervalle, compté une fois.",
         permission_classes=[MayAudit],
     )
     async def user_access(
@@ -108,8 +138,14 @@ class AuditQuery:
         user_id: strawberry.ID,
         action: Action = Action.READ,
         as_of: AsOf = None,
+        at: At = None,
+        between: Between = None,
     ) -> UserAccess:
-        r = await resolve.user_access(info.context, decode_id(user_id), Act(action.value), as_of)
+        when, act, user = one_moment(as_of, at, between), Act(action.value), decode_id(user_id)
+        if isinstance(when, intervals.Interval):
+            r = await intervals.user_access_over(info.context, user, act, when)
+        else:
+            r = await resolve.user_access(info.context, user, act, when)
         counts = [
             AccessCount(housing_type=HousingType(c.housing_type), zone=c.zone, count=c.count)
             for c in r.by_housing

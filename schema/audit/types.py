@@ -12,6 +12,7 @@ from models import User as UserRow
 from resolvers.audit import trail as audit_trail
 from resolvers.audit.explain import Explanation, Refusal
 from resolvers.audit.policy_report import PolicyReport
+from schema.audit.instants import AccessPeriod
 from schema.common import (
     Action,
     HousingType,
@@ -76,6 +77,11 @@ class AccessExplanation:
     other_grants: int = strawberry.field(description="Autres règles qui accordent aussi l'accès.")
     casbin_request: list[str] = strawberry.field(
         description="La requête posée au modèle Casbin (sub, dom, type, zone, action)."
+    )
+    periods: list[AccessPeriod] | None = strawberry.field(
+        default=None,
+        description="Avec `between` : les périodes de l'intervalle pendant lesquelles l'accès "
+        "était ouvert (l'explication est celle du premier instant d'accès).",
     )
 
     @classmethod
