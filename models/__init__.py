@@ -4,7 +4,7 @@ from models.declarations import ChangeDeclaration, RentDeclaration, UnpaidRentRe
 from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
 from models.housing import Housing, Payment, Tenant
-from models.operations import AuditEvent, OutboxMail, Session, Throttle
+from models.operations import AuditCheckpoint, AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
 from models.receipts import Receipt
 from models.users import PasswordHistory, User
@@ -21,6 +21,7 @@ __models__ = [
     ChangeDeclaration,
     UnpaidRentReport,
     AuditEvent,
+    AuditCheckpoint,
     OutboxMail,
     Session,
     Throttle,
