@@ -105,6 +105,14 @@ def create_app(
         params = request.path_params
         return await export_response(await make_context(request), params["kind"], params["org"])
 
+    async def audit_export(request: Request) -> Response:
+        from bailleurs.audit_export import audit_events_response
+
+        context = await make_context(request)
+        return await audit_events_response(
+            context, request.path_params["fmt"], request.query_params
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await init_database(settings.database_url, settings)
@@ -148,6 +156,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
         Route("/receipts/{kind:str}/{declaration_id}.pdf", receipt, methods=["GET"]),
+        # Before the organisation exports, whose pattern would take it for kind "audit".
+        Route("/exports/audit/events.{fmt}", audit_export, methods=["GET"]),
         Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
     ]
     if settings.graphiql:
