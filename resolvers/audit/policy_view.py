@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import casbin
 
-from models import AuditEvent, HabilitationGroup, User
+from models import AuditEvent, CasbinRule, HabilitationGroup, User
 from policies.defaults import group_rules, organisation_role_rules, perimeter_rules
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
@@ -174,6 +174,41 @@ async def _add_untracked_groups(
             groups[g.id] = GroupState(g.id, g.name, g.housing_type.value, tuple(g.zones))
 
 
+async def _add_untracked_users(
+    organisation_id: int, until: datetime, users: dict[int, dict]
+) -> None:
+    """Users whose history the trail does not start: known from their `created_at`. Before
+    their first recorded change they held that change's `before`; a user no audited change
+    ever touched (made by an import, or before the trail) holds today's roles and groups."""
+    rows = await User.filter(
+        organisation_id=organisation_id, created_at__lt=until
+    ).exclude(id__in=list(users))
+    if not rows:
+        return
+    firsts: dict[int, AuditEvent] = {}
+    for event in await AuditEvent.filter(
+        target_type="user", target_id__in=[str(u.id) for u in rows]
+    ).order_by("id"):
+        if _is_state(event.after):
+            firsts.setdefault(int(event.target_id or 0), event)
+    lines = await CasbinRule.filter(
+        ptype="g", v0__in=[user_subject(u.id) for u in rows], v2=org_domain(organisation_id)
+    ).values_list("v0", "v1")
+    for user in rows:
+        first = firsts.get(user.id)
+        if first is not None:
+            if _is_state(first.before):  # else the user began with that event
+                users[user.id] = first.before
+            continue
+        held = [v1 for v0, v1 in lines if v0 == user_subject(user.id)]
+        users[user.id] = {
+            "roles": sorted(h for h in held if not h.startswith("grp:")),
+            "groups": sorted(parse_id(h) for h in held if h.startswith("grp:")),
+            "status": user.status.value,
+            "closing_date": user.closing_date.isoformat() if user.closing_date else None,
+        }
+
+
 def _first_login_after(user: User, moment: datetime) -> bool:
     """Whether the first login was still to complete at `moment`: the trail does not record it,
     but its acceptance timestamps are written once and kept."""
@@ -192,6 +227,7 @@ async def view_as_of(organisation_id: int, day: date) -> PolicyView:
     for event in events:
         _apply(event, users, groups)
     await _add_untracked_groups(organisation_id, until, groups)
+    await _add_untracked_users(organisation_id, until, users)
     domain = org_domain(organisation_id)
     p_lines = organisation_role_rules(organisation_id)
     for g in groups.values():

@@ -10,7 +10,7 @@ import strawberry
 
 from policies.vocabulary import Act
 from resolvers.audit import questions as resolve
-from resolvers.audit import simulate
+from resolvers.audit import reads, simulate
 from resolvers.audit import trail as audit_trail
 from resolvers.audit.policy_report import policy_report
 from schema.audit.types import (
@@ -62,7 +62,9 @@ class AuditQuery:
     ) -> OrganisationPolicies:
         organisation = await resolve.organisation_or_404(decode_id(organisation_id))
         view = await resolve.view_of(info.context, organisation, None)
-        return OrganisationPolicies.build(await policy_report(view, organisation))
+        report = await policy_report(view, organisation)
+        await reads.policies_read(info.context, organisation.id)
+        return OrganisationPolicies.build(report)
 
     @strawberry.field(
         description="L'accès d'un utilisateur à un locataire est-il accordé, par quel chemin, "
@@ -80,6 +82,8 @@ class AuditQuery:
         answer = await resolve.explain_access(
             info.context, decode_id(user_id), decode_id(tenant_id), Act(action.value), as_of
         )
+        await reads.tenant_access_read(info.context, "explainAccess", decode_id(tenant_id),
+                                       action.value, as_of, answer.user.id)
         return AccessExplanation.build(answer.user, answer.explanation)
 
     @strawberry.field(
@@ -96,6 +100,8 @@ class AuditQuery:
         answers = await resolve.who_can_access(
             info.context, decode_id(tenant_id), Act(action.value), as_of
         )
+        await reads.tenant_access_read(info.context, "whoCanAccess", decode_id(tenant_id),
+                                       action.value, as_of)
         return [AccessExplanation.build(a.user, a.explanation) for a in answers]
 
     @strawberry.field(
@@ -110,6 +116,7 @@ class AuditQuery:
         as_of: AsOf = None,
     ) -> UserAccess:
         r = await resolve.user_access(info.context, decode_id(user_id), Act(action.value), as_of)
+        await reads.user_access_read(info.context, r.user.id, action.value, as_of)
         counts = [
             AccessCount(housing_type=HousingType(c.housing_type), zone=c.zone, count=c.count)
             for c in r.by_housing
@@ -135,13 +142,22 @@ class AuditQuery:
         return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
-        description="Recalcule les empreintes du journal et signale le premier maillon rompu.",
+        description="Recalcule les empreintes du journal et signale le premier maillon rompu : "
+        "depuis le dernier point de contrôle signé (ce qui a été ajouté depuis), ou tout le "
+        "journal avec full: true.",
         permission_classes=[MayAudit],
     )
-    async def verify_audit_chain(self) -> AuditChainReport:
-        r = await audit_trail.verify_chain()
-        broken = None if r.first_broken_id is None else strawberry.ID(str(r.first_broken_id))
-        return AuditChainReport(ok=r.ok, checked=r.checked, first_broken_id=broken)
+    async def verify_audit_chain(
+        self,
+        full: Annotated[
+            bool,
+            strawberry.argument(
+                description="Tout vérifier depuis le premier événement, points de contrôle "
+                "compris (sinon : depuis le dernier point de contrôle)."
+            ),
+        ] = False,
+    ) -> AuditChainReport:
+        return AuditChainReport.build(await audit_trail.verify_chain(full))
 
     @strawberry.field(
         description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
