@@ -31,7 +31,7 @@ from bench.queries import PAGE_QUERY  # noqa: E402
 
 
 class _Api:
-    """What tests.factories needs of the test client: the app's services."""
+    """What tests.support.factories needs of the test client: the app's services."""
 
     def __init__(self, app) -> None:
         self.services = app.state.services
@@ -39,7 +39,13 @@ class _Api:
 
 async def measure(requests: int, warmup: int = 20) -> dict[str, float]:
     from models import Organisation
-    from tests.factories import PASSWORD, group, import_organisations, make_user, organisation_data
+    from tests.support.factories import (
+        PASSWORD,
+        group,
+        import_organisations,
+        make_user,
+        organisation_data,
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings(), database_url=f"sqlite://{folder}/db.sqlite3",

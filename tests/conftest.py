@@ -32,6 +32,9 @@ os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 
 from bailleurs.app import create_app  # noqa: E402
 from bailleurs.settings import Settings  # noqa: E402
+from tests.accounts.operations import LOGIN  # noqa: E402
+from tests.support.demo_world import DemoWorld, prepare_world  # noqa: E402
+from tests.support.world import World, build_world  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -234,11 +237,6 @@ class Api:
         return data["login"]["token"]
 
 
-LOGIN = """mutation Login($identifier: String!, $password: String!) {
-  login(identifier: $identifier, password: $password) { token csrfToken requiredActions }
-}"""
-
-
 @contextlib.asynccontextmanager
 async def serving(app) -> AsyncIterator[Api]:
     """The app started (lifespan) and a client talking to it over HTTP."""
@@ -252,3 +250,17 @@ async def serving(app) -> AsyncIterator[Api]:
 async def api(settings) -> AsyncIterator[Api]:
     async with serving(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+async def world(api) -> World:
+    """Two imported organisations, A with four groups and users for every kind of grant and
+    refusal, B with its administrator, and an auditor (tests/support/world.py)."""
+    return await build_world(api)
+
+
+@pytest.fixture
+async def demo_world(api) -> DemoWorld:
+    """The demo data plus users, groups and a declaration in both of its organisations, for the
+    hardening tests that walk the whole schema (tests/support/demo_world.py)."""
+    return await prepare_world(api)

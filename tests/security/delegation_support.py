@@ -17,7 +17,8 @@ from models import CasbinRule, HabilitationGroup, Organisation, User
 from policies.enforcers import load_enforcer
 from policies.vocabulary import Role, org_domain, user_subject
 from resolvers.accounts.sessions import open_session
-from tests.factories import group, import_organisations, make_user, organisation_data
+from tests.habilitations.operations import SET_HABILITATION_MANAGER as SET_MANAGER
+from tests.support.factories import group, import_organisations, make_user, organisation_data
 
 GROUPS = {
     "prive13": ("prive", "13"), "prive14": ("prive", "14"), "prive971": ("prive", "971"),
@@ -25,19 +26,6 @@ GROUPS = {
 }
 MANAGERS = {Role.ADMINISTRATEUR.value, Role.RESPONSABLE.value}
 
-CREATE_USER = """mutation($input: CreateUserInput!) {
-  createUser(input: $input) { id identifier groups { id } roles }
-}"""
-SET_GROUPS = """mutation($u: ID!, $g: [ID!]!) {
-  setUserGroups(userId: $u, groupIds: $g) { id groups { id } }
-}"""
-SET_MANAGER = """mutation($u: ID!, $on: Boolean!, $g: [ID!]) {
-  setHabilitationManager(userId: $u, enabled: $on, groupIds: $g) { id roles }
-}"""
-CLOSE_USER = """mutation($u: ID!, $d: Date!) {
-  closeUser(userId: $u, closingDate: $d) { id status }
-}"""
-UNLOCK = "mutation($u: ID!) { unlockUser(userId: $u) { id } }"
 
 
 def new_user_input(email: str, group_ids: list[int]) -> dict:

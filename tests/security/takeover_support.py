@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from accounts_support import LOGIN, credentials_in
-
 from models import OutboxMail
-
-GROUPS = "query { habilitationGroups { id } }"
-CREATE_USER = """mutation($input: CreateUserInput!) {
-  createUser(input: $input) { id identifier email phone status }
-}"""
-CHANGE_EMAIL = """mutation($current: String!, $email: String!) {
-  changeEmail(currentPassword: $current, newEmail: $email) { id email }
-}"""
-CLOSE_USER = "mutation($id: ID!, $d: Date!) { closeUser(userId: $id, closingDate: $d) { status } }"
-TENANTS = "query { tenants(first: 5) { edges { node { id } } } }"
-USERS = "query { users(first: 5) { edges { node { id } } } }"
+from tests.accounts.operations import LOGIN
+from tests.habilitations.operations import CREATE_USER
+from tests.habilitations.operations import HABILITATION_GROUPS as GROUPS
+from tests.support.accounts_support import credentials_in
 
 
 def new_user(group_id: str, email: str, **overrides) -> dict:

@@ -5,19 +5,15 @@ address. Attacks through HTTP, in parallel bursts, on SQLite and PostgreSQL."""
 import asyncio
 import string
 
-from accounts_support import (
-    CHANGE_PASSWORD,
-    COMPLETE_FIRST_LOGIN,
-    LOGIN,
-    ME,
+from models import AuditEvent, Organisation, PasswordHistory, Session, User
+from tests.accounts.operations import CHANGE_EMAIL, CHANGE_PASSWORD, COMPLETE_FIRST_LOGIN, LOGIN, ME
+from tests.security.takeover_support import codes, create_user, restricted_login
+from tests.support.accounts_support import (
     NEW_PASSWORD,
     activated_organisation,
     new_organisation,
     profile,
 )
-
-from models import AuditEvent, Organisation, PasswordHistory, Session, User
-from tests.security.takeover_support import CHANGE_EMAIL, codes, create_user, restricted_login
 
 ADMIN = "claire.martin@tilleuls.example"
 ATTACKER = "attaquant@pirates.example"

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from accounts_support import (
-    COMPLETE_FIRST_LOGIN,
-    LOGIN,
-    LOST,
-    ME,
+
+from models import AuditEvent, Organisation, User
+from models.enums import MailChannel
+from policies.enforcers import load_enforcer
+from policies.vocabulary import org_domain
+from resolvers.habilitations.policy_changes import _POLICY_LOCK_SPACE
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN, LOST, ME, RESET
+from tests.conftest import PG_URL, wait_until
+from tests.support.accounts_support import (
     NEW_PASSWORD,
-    RESET,
     activated_organisation,
     agency_token,
     body_of,
@@ -29,13 +32,6 @@ from accounts_support import (
     outbox,
     profile,
 )
-
-from models import AuditEvent, Organisation, User
-from models.enums import MailChannel
-from policies.enforcers import load_enforcer
-from policies.vocabulary import org_domain
-from resolvers.habilitations.policy_changes import _POLICY_LOCK_SPACE
-from tests.conftest import PG_URL, wait_until
 
 ADDRESS = {"line1": "LES TILLEULS SA", "line2": "12 RUE DES LILAS", "postalCode": "14000",
            "commune": "CAEN"}

@@ -9,11 +9,12 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from accounts_support import LOGIN, RESET, UNLOCK, activated_organisation
-from factories import PASSWORD, make_user
 
 from bailleurs.agency import create_agent
 from models import AuditEvent
+from tests.accounts.operations import LOGIN, RESET, UNLOCK
+from tests.support.accounts_support import activated_organisation
+from tests.support.factories import PASSWORD, make_user
 
 VERIFY = "{ verifyAuditChain { ok checked firstBrokenId } }"
 BURST = 24

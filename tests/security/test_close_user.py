@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from accounts_support import activated_organisation
-from factories import PASSWORD, make_user
-
 from models import AuditEvent, User
 from models.enums import UserStatus
 from resolvers.shared.clock import today
+from tests.habilitations.operations import CLOSE_USER
+from tests.support.accounts_support import activated_organisation
+from tests.support.factories import PASSWORD, make_user
 
-CLOSE_USER = """mutation($u: ID!, $d: Date!) {
-  closeUser(userId: $u, closingDate: $d) { id status closingDate }
-}"""
 DESCRIPTION = """query { __type(name: "Mutation") { fields { name description } } }"""
 
 

@@ -11,21 +11,19 @@ import asyncio
 
 from models import AuditEvent, HabilitationGroup, OutboxMail, User
 from resolvers.shared.clock import today
-from tests.accounts_support import COMPLETE_FIRST_LOGIN, credentials_in, profile
-from tests.conftest import LOGIN
-from tests.factories import make_user
+from tests.accounts.operations import COMPLETE_FIRST_LOGIN, LOGIN, UNLOCK
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER
+from tests.habilitations.operations import SET_HABILITATION_MANAGER as SET_MANAGER
+from tests.habilitations.operations import SET_USER_GROUPS as SET_GROUPS
 from tests.security.delegation_support import (
-    CLOSE_USER,
-    CREATE_USER,
-    SET_GROUPS,
-    SET_MANAGER,
-    UNLOCK,
     build_world,
     casbin_rights,
     group_ids_of,
     new_user_input,
     policy_lines,
 )
+from tests.support.accounts_support import credentials_in, profile
+from tests.support.factories import make_user
 
 TENANTS = "query { tenants(first: 100) { edges { node { housing { type departement } } } } }"
 ATTACKER = "puppet@attacker.example"
@@ -76,13 +74,13 @@ async def test_a_responsable_unlocks_neither_the_administrator_nor_users_outside
     assert locked.locked_until is not None
     r13 = world.tokens["r13"]
     for target in ("admin", "r14", "r13", "u2a", "mixed"):
-        await _forbidden(api, UNLOCK, {"u": world.uid(target)}, r13)
+        await _forbidden(api, UNLOCK, {"id": world.uid(target)}, r13)
     after = await User.get(id=world.users["admin"].id)
     assert after.locked_until == locked.locked_until
     assert not await AuditEvent.exists(action="account_unlocked")
     # its own users it may unlock; the administrateur unlocks anyone
-    await api.ok(UNLOCK, {"u": world.uid("u13")}, r13)
-    await api.ok(UNLOCK, {"u": world.uid("mixed")}, world.tokens["admin"])
+    await api.ok(UNLOCK, {"id": world.uid("u13")}, r13)
+    await api.ok(UNLOCK, {"id": world.uid("mixed")}, world.tokens["admin"])
     assert await AuditEvent.filter(action="account_unlocked").count() == 2
 
 
@@ -148,9 +146,9 @@ async def test_twenty_concurrent_escalation_attempts_are_all_refused(api):
         (SET_GROUPS, {"u": world.uid("r13"), "g": everything}),
         (SET_GROUPS, {"u": world.uid("r14"), "g": []}),
         (SET_GROUPS, {"u": world.uid("admin"), "g": everything}),
-        (UNLOCK, {"u": world.uid("admin")}),
-        (UNLOCK, {"u": world.uid("r14")}),
-        (UNLOCK, {"u": world.uid("u2a")}),
+        (UNLOCK, {"id": world.uid("admin")}),
+        (UNLOCK, {"id": world.uid("r14")}),
+        (UNLOCK, {"id": world.uid("u2a")}),
         (CLOSE_USER, {"u": world.uid("admin"), "d": str(today())}),
         (CLOSE_USER, {"u": world.uid("r14"), "d": str(today())}),
         (CLOSE_USER, {"u": world.uid("u14"), "d": str(today())}),

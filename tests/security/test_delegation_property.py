@@ -31,14 +31,13 @@ from models import CasbinRule, User
 from models.enums import UserStatus
 from policies.vocabulary import Role
 from resolvers.shared.clock import today
+from tests.accounts.operations import UNLOCK
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER
+from tests.habilitations.operations import SET_HABILITATION_MANAGER as SET_MANAGER
+from tests.habilitations.operations import SET_USER_GROUPS as SET_GROUPS
 from tests.security.delegation_support import (
-    CLOSE_USER,
-    CREATE_USER,
     GROUPS,
     MANAGERS,
-    SET_GROUPS,
-    SET_MANAGER,
-    UNLOCK,
     DelegationWorld,
     build_world,
     casbin_rights,
@@ -182,7 +181,7 @@ class DelegationMachine(RuleBasedStateMachine):
     @rule(actor=actors, index=targets)
     def unlock_user(self, actor, index) -> None:
         target = self._target(index)
-        self.harness.run(self._call(actor, "unlock", target, [], UNLOCK, {"u": str(target)}))
+        self.harness.run(self._call(actor, "unlock", target, [], UNLOCK, {"id": str(target)}))
 
     @rule(actor=actors, index=targets, enabled=st.booleans(),
           names=st.none() | st.sets(st.sampled_from(sorted(GROUPS)), min_size=1, max_size=3))

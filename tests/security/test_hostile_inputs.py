@@ -14,7 +14,7 @@ import pytest
 from graphql import GraphQLNonNull
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
-from tests.schema_walk import (
+from tests.support.schema_walk import (
     id_paths,
     live_schema,
     operation_text,

@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from accounts_support import CHANGE_PASSWORD, LOGIN, activated_organisation
-from factories import PASSWORD, make_user
 
 from models import AuditEvent, User
 from resolvers.accounts.passwords import verifications
 from resolvers.shared.clock import now
+from tests.accounts.operations import CHANGE_PASSWORD, LOGIN
+from tests.support.accounts_support import activated_organisation
+from tests.support.factories import PASSWORD, make_user
 
 THRESHOLD = 5
 BURST = 20
@@ -104,7 +105,7 @@ async def test_the_right_password_racing_wrong_ones_never_gets_past_a_lock(api, 
 
 
 async def test_a_burst_on_the_letter_checks_only_the_threshold(api):
-    from accounts_support import new_organisation
+    from tests.support.accounts_support import new_organisation
 
     # given: an organisation's letter, not yet used
     _, letters = await new_organisation(api)

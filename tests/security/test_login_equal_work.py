@@ -10,13 +10,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from accounts_support import LOGIN, RESET, activated_organisation, new_organisation
-from factories import PASSWORD, make_user
 
 from models import User
 from models.enums import UserStatus
 from resolvers.accounts.passwords import verifications
 from resolvers.shared.clock import now, today
+from tests.accounts.operations import LOGIN, RESET
+from tests.support.accounts_support import activated_organisation, new_organisation
+from tests.support.factories import PASSWORD, make_user
 
 WRONG = "Pas-Le-Bon-2026"
 THRESHOLD = 3

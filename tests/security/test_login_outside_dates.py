@@ -6,12 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from accounts_support import LOGIN, activated_organisation
-from factories import PASSWORD, make_user
 
 from models import AuditEvent, User
 from models.enums import UserStatus
 from resolvers.shared.clock import now, today
+from tests.accounts.operations import LOGIN
+from tests.support.accounts_support import activated_organisation
+from tests.support.factories import PASSWORD, make_user
 
 THRESHOLD = 3
 WRONG = "Pas-Le-Bon-2026"

@@ -3,16 +3,10 @@ their argon2 hashes are kept, never more than 5."""
 
 from itertools import pairwise
 
-from accounts_support import (
-    CHANGE_PASSWORD,
-    COMPLETE_FIRST_LOGIN,
-    NEW_PASSWORD,
-    activated_organisation,
-    profile,
-)
-
 from models import PasswordHistory, User
+from tests.accounts.operations import CHANGE_PASSWORD, COMPLETE_FIRST_LOGIN
 from tests.security.takeover_support import create_user, restricted_login
+from tests.support.accounts_support import NEW_PASSWORD, activated_organisation, profile
 
 REUSED = "Choisissez un mot de passe différent de l'actuel et des 5 précédents."
 

@@ -5,20 +5,19 @@ parallel creations)."""
 import asyncio
 
 import pytest
-from accounts_support import COMPLETE_FIRST_LOGIN, NEW_PASSWORD, activated_organisation, profile
 
 from models import OutboxMail, User
 from resolvers.shared.clock import today
+from tests.accounts.operations import CHANGE_EMAIL, COMPLETE_FIRST_LOGIN
+from tests.habilitations.operations import CLOSE_USER, CREATE_USER
 from tests.security.takeover_support import (
-    CHANGE_EMAIL,
-    CLOSE_USER,
-    CREATE_USER,
     codes,
     create_user,
     first_group,
     new_user,
     restricted_login,
 )
+from tests.support.accounts_support import NEW_PASSWORD, activated_organisation, profile
 
 ADMIN = "claire.martin@tilleuls.example"
 TAKEN = "Cette adresse mail est déjà celle d'un autre utilisateur de votre organisme."
@@ -110,7 +109,7 @@ async def test_an_address_is_free_again_once_its_user_is_closed_or_elsewhere(api
     # within the organisation, only once the first user is closed
     taken = await api.error(CREATE_USER, new_user(group_id, "lea@tilleuls.example"), admin)
     assert taken["extensions"]["code"] == "CONFLICT"
-    await api.ok(CLOSE_USER, {"id": first["id"], "d": today().isoformat()}, admin)
+    await api.ok(CLOSE_USER, {"u": first["id"], "d": today().isoformat()}, admin)
     await api.ok(CREATE_USER, new_user(group_id, "lea@tilleuls.example"), admin)
 
 

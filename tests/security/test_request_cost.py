@@ -26,8 +26,8 @@ from bench.queries import ME_QUERY, PAGE_QUERY
 from models import AuditEvent, OutboxMail, Throttle, User
 from resolvers.accounts.passwords import hash_password, verifications
 from schema.request_cost import hashes_password
-from tests.factories import PASSWORD, make_user
-from tests.schema_walk import live_schema, root_fields, sample_value
+from tests.support.factories import PASSWORD, make_user
+from tests.support.schema_walk import live_schema, root_fields, sample_value
 
 # The issue names these; any other root field that hashes is marked too (createUser).
 HASHING_FIELDS = {"login", "completeFirstLogin", "changePassword", "requestPasswordReset",

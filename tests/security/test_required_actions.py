@@ -2,10 +2,13 @@
 `extensions`), not "Vous devez être connecté"; logging out is audited."""
 
 import pytest
-from accounts_support import LOGIN, LOGOUT, ME, activated_organisation, new_organisation
 
 from models import AuditEvent
-from tests.security.takeover_support import TENANTS, USERS, create_user, restricted_login
+from tests.accounts.operations import LOGIN, LOGOUT, ME
+from tests.declarations.operations import TENANTS
+from tests.habilitations.operations import USERS
+from tests.security.takeover_support import create_user, restricted_login
+from tests.support.accounts_support import activated_organisation, new_organisation
 
 FULL_SESSION_FIELDS = [ME, TENANTS, USERS, "query { habilitationGroups { id } }"]
 

@@ -1,0 +1,2 @@
+"""Accounts: login, first login, sessions, passwords, recovery, lockout, the agency and the
+administrators."""

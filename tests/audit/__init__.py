@@ -1,0 +1,1 @@
+"""Audit: policies, explanations, as-of answers, simulations, exports and the audit trail."""

@@ -1,0 +1,1 @@
+"""Declarations: tenants, rent declarations and their receipts, changes, unpaid rent, payments."""

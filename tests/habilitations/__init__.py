@@ -1,0 +1,1 @@
+"""Habilitations: who sees which tenant, groups, memberships, delegation, policy storage."""

@@ -1,0 +1,1 @@
+"""Helpers the tests share: factories, the prepared worlds, the oracle, service processes."""
