@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+import strawberry
 from starlette.responses import StreamingResponse
 
 from bailleurs.exports import auditor_only, neutralised
@@ -45,7 +46,7 @@ def event_filter(params: Mapping[str, str]) -> audit_trail.EventFilter:
     values: dict[str, Any] = {}
     for name, attr in _IDS.items():
         if name in params:
-            values[attr] = decode_id(params[name])
+            values[attr] = decode_id(strawberry.ID(params[name]))
     for name, attr in _TEXTS.items():
         if name in params:
             values[attr] = params[name]

@@ -6,7 +6,7 @@ in its own short transaction after the answer is computed: a read that fails rec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from models import Organisation, Tenant, User
 from resolvers.audit.actor import record_action
@@ -28,13 +28,13 @@ async def record_read(
 
 
 async def organisation_of_tenant(tenant_id: int) -> int | None:
-    row = await Tenant.filter(id=tenant_id).values_list("housing__organisation_id", flat=True)
-    return row[0] if row else None
+    rows = await Tenant.filter(id=tenant_id).values_list("housing__organisation_id", flat=True)
+    return cast(int, rows[0]) if rows else None
 
 
 async def organisation_of_user(user_id: int) -> int | None:
-    row = await User.filter(id=user_id).values_list("organisation_id", flat=True)
-    return row[0] if row else None
+    rows = await User.filter(id=user_id).values_list("organisation_id", flat=True)
+    return cast(int | None, rows[0]) if rows else None
 
 
 async def existing_organisation(organisation_id: int | None) -> int | None:

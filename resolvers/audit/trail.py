@@ -128,8 +128,8 @@ def _moment(value: Any) -> datetime:
 
 
 def _intact(row: tuple) -> bool:
-    return row[11] == digest_of(row[10], _moment(row[1]), *row[2:7], _json(row[7]),
-                                _json(row[8]), _json(row[9]), row[12])
+    return row[11] == digest_of(row[10], _moment(row[1]), row[2], row[3], row[4], row[5],
+                                row[6], _json(row[7]), _json(row[8]), _json(row[9]), row[12])
 
 
 async def _intact_as_model(event_id: int) -> bool:
