@@ -108,6 +108,14 @@ def create_app(
             request.query_params.get("at"),
         )
 
+    async def audit_export(request: Request) -> Response:
+        from bailleurs.audit_export import audit_events_response
+
+        context = await make_context(request)
+        return await audit_events_response(
+            context, request.path_params["fmt"], request.query_params
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await init_database(settings.database_url, settings)
@@ -151,6 +159,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/receipts/{declaration_id}.pdf", receipt, methods=["GET"]),
         Route("/receipts/{kind:str}/{declaration_id}.pdf", receipt, methods=["GET"]),
+        # Before the organisation exports, whose pattern would take it for kind "audit".
+        Route("/exports/audit/events.{fmt}", audit_export, methods=["GET"]),
         Route("/exports/{kind}/{org}.csv", export, methods=["GET"]),
     ]
     if settings.graphiql:

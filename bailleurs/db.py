@@ -64,6 +64,10 @@ async def migrate_database(database_url: str) -> None:
 
 
 async def init_database(database_url: str, settings: Settings | None = None) -> None:
+    from resolvers.audit import checkpoints
+
+    signing = settings or Settings()
+    checkpoints.configure(signing.audit_checkpoint_key, signing.audit_checkpoint_every)
     await migrate_database(database_url)
     await Tortoise.init(
         config=tortoise_config(database_url, settings), _enable_global_fallback=True

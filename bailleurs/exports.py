@@ -17,19 +17,27 @@ from starlette.responses import Response
 from models.validators import parse_object_id
 from policies.vocabulary import Act
 from resolvers.audit.access_report import access_rows
+from resolvers.audit.explain import MESSAGES
+from resolvers.audit.labels import ACTIONS as ACT_LABELS
+from resolvers.audit.labels import HOUSING_TYPES, STATUSES, SUBJECT_KINDS, label
 from resolvers.audit.policy_report import policy_report
 from resolvers.audit.questions import organisation_or_404, view_of
+from resolvers.audit.reads import record_read
 from resolvers.shared.context import Context
 from resolvers.shared.errors import Forbidden, NotFound, Unauthenticated, invalid
 
+# A French label for people, and beside it (`_code`) the machine code for the agency's tools.
 POLICY_HEADER = [
     "ligne",
     "type_sujet",
+    "type_sujet_code",
     "sujet",
     "groupe_id",
     "type_logement",
+    "type_logement_code",
     "zone",
     "action",
+    "action_code",
     "identifiant",
     "nom",
     "prenom",
@@ -40,17 +48,25 @@ ACCESS_HEADER = [
     "nom",
     "prenom",
     "etat",
+    "etat_code",
     "refus",
+    "refus_code",
     "roles",
     "groupes",
     "action",
+    "action_code",
     "type_logement",
+    "type_logement_code",
     "zone",
     "locataires",
 ]
 
 
-def _cell(value: object) -> str:
+def _labelled(table: dict[str, str], code: str | None) -> list[str]:
+    return [label(table, code), code or ""]
+
+
+def neutralised(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
@@ -59,7 +75,7 @@ def _csv(header: list[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([neutralised(v) for v in row] for row in rows)
     return "\ufeff" + out.getvalue()
 
 
@@ -68,12 +84,12 @@ async def _policies_csv(ctx: Context, organisation, at: datetime | None = None) 
     rules = [
         [
             "p",
-            r.subject_kind,
+            *_labelled(SUBJECT_KINDS, r.subject_kind),
             r.subject,
             r.group_id,
-            r.housing_type or "*",
+            *_labelled(HOUSING_TYPES, r.housing_type or "*"),
             r.zone or "*",
-            r.action,
+            *_labelled(ACT_LABELS, r.action),
             "",
             "",
             "",
@@ -84,9 +100,11 @@ async def _policies_csv(ctx: Context, organisation, at: datetime | None = None) 
     members = [
         [
             "g",
-            m.subject_kind,
+            *_labelled(SUBJECT_KINDS, m.subject_kind),
             m.subject,
             m.group_id,
+            "",
+            "",
             "",
             "",
             "",
@@ -109,11 +127,13 @@ async def _access_csv(ctx: Context, organisation, at: datetime | None = None) ->
                 r.user.identifier,
                 r.user.last_name,
                 r.user.first_name,
-                r.user.status.value,
-                r.refusal,
+                *_labelled(STATUSES, r.user.status.value),
+                label(REFUSAL_LABELS, r.refusal),
+                r.refusal or "",
                 ", ".join(r.roles),
                 ", ".join(r.groups),
-                r.action,
+                *_labelled(ACT_LABELS, r.action),
+                label(HOUSING_TYPES, r.housing_type),
                 r.housing_type or "",
                 r.zone or "",
                 r.tenants,
@@ -123,6 +143,7 @@ async def _access_csv(ctx: Context, organisation, at: datetime | None = None) ->
     )
 
 
+REFUSAL_LABELS = {refusal.value: message for refusal, message in MESSAGES.items()}
 EXPORTS = {"policies": _policies_csv, "access": _access_csv}
 
 
@@ -136,20 +157,27 @@ def _instant(at: str | None) -> datetime | None:
         raise invalid("at", f"Instant illisible : {error}") from None
 
 
-async def export_response(
-    ctx: Context, kind: str, organisation_id: str, at: str | None = None
-) -> Response:
-    """The CSV file, now or at the instant `at`; refusals are raised, answered by the
+async def auditor_only(ctx: Context) -> None:
+    """The permission of the auditor's queries; refusals are raised, answered by the
     application's error handlers."""
     if ctx.principal is None or ctx.principal.restricted:
         raise Unauthenticated()
     if not await ctx.guard.has_organisation_right(Act.AUDIT):
         raise Forbidden()
+
+
+async def export_response(
+    ctx: Context, kind: str, organisation_id: str, at: str | None = None
+) -> Response:
+    """The CSV file, now or at the instant `at`; the export is recorded in the audit trail
+    (auditors are audited too)."""
+    await auditor_only(ctx)
     number = parse_object_id(organisation_id)
     if kind not in EXPORTS or number is None:
         raise NotFound("Export introuvable.")
     organisation = await organisation_or_404(number)
     body = await EXPORTS[kind](ctx, organisation, _instant(at))
+    await record_read(ctx, f"{kind}_exported", organisation.id, "organisation", organisation.id)
     filename = f"{kind}-{organisation.id}.csv"
     return Response(
         body,

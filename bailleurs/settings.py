@@ -163,6 +163,15 @@ class Settings:
     watcher_ping_seconds: float = field(
         default_factory=lambda: float(os.environ.get("WATCHER_PING_SECONDS", "2"))
     )
+    # Audit trail checkpoints: one every N events, signed with this key (HMAC-SHA256). Without a
+    # key the checkpoints are plain chained digests: they still catch an edited event, but not a
+    # rewrite of the whole trail. Never printed (repr=False).
+    audit_checkpoint_key: str = field(
+        default_factory=lambda: os.environ.get("AUDIT_CHECKPOINT_KEY", ""), repr=False
+    )
+    audit_checkpoint_every: int = field(
+        default_factory=lambda: _int("AUDIT_CHECKPOINT_EVERY", 1_000)
+    )
     # Policy cache: number of organisations whose enforcer stays in memory.
     enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))
 

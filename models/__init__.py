@@ -6,7 +6,7 @@ from models.documents import TrustedDocument
 from models.habilitations import CasbinRule, HabilitationGroup
 from models.history import GroupStatePeriod, TenantPlacement, UserStatePeriod
 from models.housing import Housing, Payment, Tenant
-from models.operations import AuditEvent, OutboxMail, Session, Throttle
+from models.operations import AuditCheckpoint, AuditEvent, OutboxMail, Session, Throttle
 from models.organisations import Organisation
 from models.receipts import Receipt
 from models.repayment import RepaymentPlan, RepaymentReminder
@@ -24,6 +24,7 @@ __models__ = [
     ChangeDeclaration,
     UnpaidRentReport,
     AuditEvent,
+    AuditCheckpoint,
     OutboxMail,
     Session,
     Throttle,

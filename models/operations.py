@@ -35,10 +35,30 @@ class AuditEvent(Model):
     delegation: fields.JSONField[Any] = fields.JSONField(null=True)
     prev_digest = fields.CharField(max_length=64)
     digest = fields.CharField(max_length=64, unique=True)
+    # How `digest` is computed (resolvers.audit.chain): 1 before checkpoints, 2 since.
+    digest_version = fields.SmallIntField(default=1)
 
     class Meta:
         table = "audit_event"
         indexes = [("organisation_id", "at"), ("target_type", "target_id"), ("actor_id", "at")]
+
+
+# A signed mark every N events of the trail, itself chained: `digest` is an HMAC (key in
+# AUDIT_CHECKPOINT_KEY) of the previous checkpoint's digest and of the block's last event digest,
+# which commits to every event before it. Written in the same serialised step as that event.
+class AuditCheckpoint(Model):
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField()
+    last_event_id = fields.BigIntField(unique=True)
+    # Events in the trail up to `last_event_id` included.
+    events = fields.BigIntField()
+    event_digest = fields.CharField(max_length=64)
+    prev_digest = fields.CharField(max_length=64)
+    digest = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "audit_checkpoint"
 
 
 # A message written in the business transaction, delivered later exactly once.

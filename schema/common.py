@@ -30,6 +30,7 @@ class Action(Enum):
     READ = Act.READ.value
     DECLARE = Act.DECLARE.value
     MANAGE = Act.MANAGE.value
+    DELEGATE = Act.DELEGATE.value
 
 
 T = TypeVar("T")

@@ -100,7 +100,7 @@ async def nothing(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_activation_letters')]
+    dependencies = [("models", "0012_user_administration")]
 
     initial = False
 

@@ -13,7 +13,7 @@ from resolvers.audit.explain import ROLE_LABELS, account_refusal
 from resolvers.audit.policy_view import PolicyView
 from resolvers.audit.questions import count_by_housing, scope_in
 
-REPORTED_ACTS = (Act.READ, Act.DECLARE)
+REPORTED_ACTS = (Act.READ, Act.DECLARE, Act.MANAGE)
 
 
 @dataclass

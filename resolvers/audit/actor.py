@@ -39,13 +39,13 @@ async def record_action(
     ctx: Context,
     action: str,
     *,
-    organisation_id: int,
+    organisation_id: int | None,
     target_type: str,
     target_id: Any,
     before: Any = None,
     after: Any = None,
 ) -> None:
-    """Call inside the transaction of the change."""
+    """Call inside the transaction of the change (a read gets a transaction of its own)."""
     user = await ctx.loader(UserByIdLoader).load(ctx.user_id)
     if user is None:  # the caller's account is gone under their session
         raise Unauthenticated()

@@ -3,8 +3,8 @@
 Only `record` writes here, and nothing updates or deletes an event. Callers run it inside the
 transaction of the change it describes, so the trail and the data commit together; an event with
 no such transaction (a failed login, a recovery request) gets one of its own. Either way the read
-of the last digest and the insert are one serialised step: two events never chain onto the same
-predecessor, however many requests arrive at once.
+of the last digest, the insert and the checkpoint that may close a block are one serialised step:
+two events never chain onto the same predecessor, however many requests arrive at once.
 """
 
 from __future__ import annotations
@@ -15,32 +15,39 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 from models import AuditEvent
-from resolvers.audit import history
+from resolvers.audit import checkpoints, history
 from resolvers.shared.clock import now
 
-GENESIS = "0" * 64
+GENESIS = checkpoints.GENESIS
+# Events written before checkpoints (version 1) hash Python's json text; later ones (version 2)
+# the same content, version first, as compact sorted-key UTF-8 JSON from msgspec, several times
+# cheaper to rebuild when a million events are verified. Both are canonical: keys sorted.
+CURRENT_VERSION = 2
+_V1 = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+_V2 = msgspec.json.Encoder(order="sorted")
 
 
 def digest_of(prev: str, at: datetime, actor_label: str, organisation_id: int | None,
               action: str, target_type: str, target_id: str | None,
-              before: Any, after: Any, delegation: Any) -> str:
-    payload = json.dumps(
-        [prev, at.isoformat(), actor_label, organisation_id, action, target_type, target_id,
-         before, after, delegation],
-        sort_keys=True, ensure_ascii=False, default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+              before: Any, after: Any, delegation: Any, version: int = 1) -> str:
+    content = [prev, at.isoformat(), actor_label, organisation_id, action, target_type,
+               target_id, before, after, delegation]
+    if version == 1:
+        return hashlib.sha256(_V1.encode(content).encode()).hexdigest()
+    return hashlib.sha256(_V2.encode([version, *content])).hexdigest()
 
 
 def event_digest(event: AuditEvent) -> str:
     return digest_of(
         event.prev_digest, event.at, event.actor_label, event.organisation_id, event.action,
         event.target_type, event.target_id, event.before, event.after, event.delegation,
+        event.digest_version,
     )
 
 
@@ -95,9 +102,11 @@ async def record(
             after=after,
             delegation=delegation,
             prev_digest=prev,
+            digest_version=CURRENT_VERSION,
             digest=digest_of(prev, at, actor_label, organisation_id, action, target_type,
-                             target, before, after, delegation),
+                             target, before, after, delegation, CURRENT_VERSION),
         )
         # The validity periods index the trail: kept in the same serialised step.
         await history.project(event)
+        await checkpoints.after_append(event)
         return event

@@ -16,7 +16,14 @@ from typing import Any, cast
 
 import casbin
 
-from models import GroupStatePeriod, HabilitationGroup, User
+from models import (
+    AuditEvent,
+    CasbinRule,
+    GroupStatePeriod,
+    HabilitationGroup,
+    User,
+    UserStatePeriod,
+)
 from policies.defaults import group_rules, organisation_role_rules, perimeter_rules
 from policies.enforcers import MODEL_PATH, EnforcerRegistry
 from policies.vocabulary import group_subject, org_domain, parse_id, user_subject
@@ -141,6 +148,46 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+async def _untracked_users(organisation_id: int, start: datetime, end: datetime) -> list[Period]:
+    """Users whose history the trail does not start, known from their `created_at`: before
+    their first recorded change they held that change's `before`; a user no audited change
+    ever touched (made by an import, or before the trail) holds today's roles and groups."""
+    rows = await User.filter(organisation_id=organisation_id, created_at__lte=end)
+    if not rows:
+        return []
+    firsts: dict[int, UserStatePeriod] = {}
+    for period in await UserStatePeriod.filter(
+        organisation_id=organisation_id, user_id__in=[u.id for u in rows]
+    ).order_by("valid_from", "id"):
+        firsts.setdefault(period.user_id, period)
+    opened_by = {
+        e.id: e for e in await AuditEvent.filter(
+            id__in=[p.event_id for p in firsts.values() if p.event_id is not None])
+    }
+    untouched = [u for u in rows if u.id not in firsts]
+    lines = await CasbinRule.filter(
+        ptype="g", v0__in=[user_subject(u.id) for u in untouched], v2=org_domain(organisation_id)
+    ).values_list("v0", "v1") if untouched else []
+    periods = []
+    for user in rows:
+        first = firsts.get(user.id)
+        if first is None:
+            held = [v1 for v0, v1 in lines if v0 == user_subject(user.id)]
+            periods.append(Period(user.id, {
+                "roles": sorted(h for h in held if not h.startswith("grp:")),
+                "groups": sorted(parse_id(h) for h in held if h.startswith("grp:")),
+                "status": user.status.value,
+                "closing_date": user.closing_date.isoformat() if user.closing_date else None,
+            }, user.created_at, None))
+            continue
+        event = opened_by.get(first.event_id) if first.event_id is not None else None
+        before = event.before if event is not None else None
+        if history.is_user_state(before) and user.created_at < first.valid_from:
+            periods.append(Period(user.id, before, user.created_at, first.valid_from))
+    return [p for p in periods
+            if p.valid_from <= end and (p.valid_to is None or p.valid_to > start)]
+
+
 async def _untracked_groups(organisation_id: int, end: datetime) -> list[Period]:
     """Groups made without a trail event (before the trail recorded them): from their creation,
     with today's definition."""
@@ -190,6 +237,7 @@ class Timeline:
         users = await history.user_periods(organisation_id, start, end)
         groups = await history.group_periods(organisation_id, start, end)
         groups += await _untracked_groups(organisation_id, end)
+        users += await _untracked_users(organisation_id, start, end)
         ids = sorted({p.key for p in users})
         rows = {u.id: u for u in await User.filter(id__in=ids)} if ids else {}
         return cls(organisation_id, start, end, users, groups, rows)

@@ -75,7 +75,20 @@ async def habilitation_state(enforcer, user: User) -> dict:
     explicit = perimeter_groups(enforcer, domain, user.id)
     if explicit is not None:
         state["perimeter"] = explicit
+    await _name_groups(state)
     return state
+
+
+async def _name_groups(state: dict) -> None:
+    """Beside the ids (what replays read), the groups' names as they were (what people read):
+    `named_groups` / `named_perimeter`, [{"id", "name"}], present when there are groups."""
+    ids = set(state["groups"]) | set(state.get("perimeter") or ())
+    if not ids:
+        return
+    names = dict(await HabilitationGroup.filter(id__in=ids).values_list("id", "name"))
+    for key, named in (("groups", "named_groups"), ("perimeter", "named_perimeter")):
+        if state.get(key):
+            state[named] = [{"id": gid, "name": names.get(gid)} for gid in state[key]]
 
 
 async def delegation_chain(ctx: Context, enforcer) -> list[dict]:

@@ -62,6 +62,8 @@ class Context:
     loaders: dict[LoaderClass, DataLoader[Any, Any]] = field(default_factory=dict)
     # Cookies to set or clear on the HTTP response (login, logout).
     cookies: list[tuple[str, str | None]] = field(default_factory=list)
+    # Auditor reads already written to the trail by this request (resolvers.audit.reads).
+    reads_recorded: set[tuple[Any, ...]] = field(default_factory=set)
     # The caller as the schema's read rules see it (schema.read_rules.Reader), per operation.
     reader: Any = None
 

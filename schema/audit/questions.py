@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 
 from policies.vocabulary import Act
-from resolvers.audit import intervals, simulate
+from resolvers.audit import intervals, reads, simulate
 from resolvers.audit import questions as resolve
 from resolvers.audit import trail as audit_trail
 from resolvers.audit.policy_report import policy_report
@@ -81,7 +81,9 @@ class AuditQuery:
     ) -> OrganisationPolicies:
         organisation = await resolve.organisation_or_404(decode_id(organisation_id))
         view = await resolve.view_of(info.context, organisation, None)
-        return OrganisationPolicies.build(await policy_report(view, organisation))
+        report = await policy_report(view, organisation)
+        await reads.policies_read(info.context, organisation.id)
+        return OrganisationPolicies.build(report)
 
     @strawberry.field(
         description="L'accès d'un utilisateur à un locataire est-il accordé, par quel chemin, "
@@ -102,8 +104,12 @@ class AuditQuery:
         ids = decode_id(user_id), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.explain_over(info.context, *ids, act, when)
+            await reads.tenant_access_read(info.context, "explainAccess", ids[1], action.value,
+                                           reads.moment_of(when), over.user.id)
             return _with_periods(over.user, over.explanation, over.periods)
         answer = await resolve.explain_access(info.context, *ids, act, when)
+        await reads.tenant_access_read(info.context, "explainAccess", ids[1], action.value,
+                                       reads.moment_of(when), answer.user.id)
         return AccessExplanation.build(answer.user, answer.explanation)
 
     @strawberry.field(
@@ -123,8 +129,12 @@ class AuditQuery:
         when, act, tenant = one_moment(as_of, at, between), Act(action.value), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.who_could_access(info.context, tenant, act, when)
+            await reads.tenant_access_read(info.context, "whoCanAccess", tenant, action.value,
+                                           reads.moment_of(when))
             return [_with_periods(a.user, a.explanation, a.periods) for a in over]
         answers = await resolve.who_can_access(info.context, tenant, act, when)
+        await reads.tenant_access_read(info.context, "whoCanAccess", tenant, action.value,
+                                       reads.moment_of(when))
         return [AccessExplanation.build(a.user, a.explanation) for a in answers]
 
     @strawberry.field(
@@ -146,6 +156,7 @@ class AuditQuery:
             r = await intervals.user_access_over(info.context, user, act, when)
         else:
             r = await resolve.user_access(info.context, user, act, when)
+        await reads.user_access_read(info.context, r.user.id, action.value, reads.moment_of(when))
         counts = [
             AccessCount(housing_type=HousingType(c.housing_type), zone=c.zone, count=c.count)
             for c in r.by_housing
@@ -171,13 +182,22 @@ class AuditQuery:
         return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
-        description="Recalcule les empreintes du journal et signale le premier maillon rompu.",
+        description="Recalcule les empreintes du journal et signale le premier maillon rompu : "
+        "depuis le dernier point de contrôle signé (ce qui a été ajouté depuis), ou tout le "
+        "journal avec full: true.",
         permission_classes=[MayAudit],
     )
-    async def verify_audit_chain(self) -> AuditChainReport:
-        r = await audit_trail.verify_chain()
-        broken = None if r.first_broken_id is None else strawberry.ID(str(r.first_broken_id))
-        return AuditChainReport(ok=r.ok, checked=r.checked, first_broken_id=broken)
+    async def verify_audit_chain(
+        self,
+        full: Annotated[
+            bool,
+            strawberry.argument(
+                description="Tout vérifier depuis le premier événement, points de contrôle "
+                "compris (sinon : depuis le dernier point de contrôle)."
+            ),
+        ] = False,
+    ) -> AuditChainReport:
+        return AuditChainReport.build(await audit_trail.verify_chain(full))
 
     @strawberry.field(
         description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "

@@ -242,6 +242,27 @@ class AuditChainReport:
     ok: bool = strawberry.field(description="La chaîne est-elle intacte ?")
     checked: int = strawberry.field(description="Événements vérifiés.")
     first_broken_id: strawberry.ID | None = strawberry.field(description="Premier maillon rompu.")
+    checkpoints: int = strawberry.field(
+        description="Points de contrôle vérifiés (signature, lien au précédent, bloc couvert)."
+    )
+    first_broken_checkpoint_id: strawberry.ID | None = strawberry.field(
+        description="Premier point de contrôle qui ne correspond plus au journal."
+    )
+    full: bool = strawberry.field(description="Vérification complète depuis le début du journal ?")
+    trusted_checkpoint_id: strawberry.ID | None = strawberry.field(
+        description="Point de contrôle de départ d'une vérification incrémentale (vide : début)."
+    )
+
+    @classmethod
+    def build(cls, r: audit_trail.ChainReport) -> AuditChainReport:
+        def opt(value: int | None) -> strawberry.ID | None:
+            return None if value is None else strawberry.ID(str(value))
+
+        return cls(
+            ok=r.ok, checked=r.checked, first_broken_id=opt(r.first_broken_id),
+            checkpoints=r.checkpoints, first_broken_checkpoint_id=opt(r.first_broken_checkpoint_id),
+            full=r.full, trusted_checkpoint_id=opt(r.trusted_checkpoint_id),
+        )
 
 
 @readable_by(AUDITOR)

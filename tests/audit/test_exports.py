@@ -41,11 +41,12 @@ async def test_access_export_matches_what_users_see(api, world):
         total = sum(
             int(r["locataires"])
             for r in rows
-            if r["identifiant"] == identifier and r["action"] == "read"
+            if r["identifiant"] == identifier and r["action_code"] == "read"
         )
         assert total == len(await visible_ids(api, await token_of(api, world, key))), key
     closed = [r for r in rows if r["identifiant"] == "A.CLOSED"]
-    assert {r["refus"] for r in closed} == {"account_closed"}
+    assert {r["refus_code"] for r in closed} == {"account_closed"}
+    assert {r["refus"] for r in closed} == {"Le compte est clôturé."}
     assert {r["locataires"] for r in closed} == {"0"}
 
 
