@@ -3,7 +3,7 @@
 # of the caller's scope instead of sorting the whole scope after a join (issue 14). Existing rows
 # are filled from their housing; the columns become NOT NULL once filled. On PostgreSQL the
 # search text gets a trigram index (pg_trgm ships with the Debian postgresql package).
-from tortoise import fields, migrations
+from tortoise import connections, fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
@@ -52,12 +52,39 @@ async def nothing(apps, schema_editor) -> None:
     return None
 
 
+def _sqlite(schema_editor) -> bool:
+    return schema_editor.client.capabilities.dialect == "sqlite"
+
+
+async def foreign_keys_off(apps, schema_editor) -> None:
+    """SQLite makes a column NOT NULL by rebuilding the table: dropping the old `tenant` would
+    break its declarations' foreign keys, so they are off meanwhile (SQLite's own procedure for
+    altering a table; the pragma is ignored inside a transaction, hence no transaction there)."""
+    if _sqlite(schema_editor):
+        await schema_editor.client.execute_script("PRAGMA foreign_keys = OFF")
+
+
+async def foreign_keys_on(apps, schema_editor) -> None:
+    if _sqlite(schema_editor):
+        client = schema_editor.client
+        broken = await client.execute_query_dict("PRAGMA foreign_key_check")
+        await client.execute_script("PRAGMA foreign_keys = ON")
+        if broken:
+            raise RuntimeError(f"0008: foreign keys broken by the rebuild: {broken[:5]}")
+
+
 def _housing_type(null: bool):
     return fields.CharEnumField(description='CONVENTIONNE: conventionne\nPRIVE: prive',
                                 enum_type=HousingType, max_length=12, null=null)
 
 
 class Migration(migrations.Migration):
+    # One transaction on PostgreSQL; none on SQLite, where foreign keys must be switched off
+    # around the table rebuilds (foreign_keys_off) and a pragma has no effect in a transaction.
+    @property  # type: ignore[override]
+    def atomic(self) -> bool:
+        return connections.get("default").capabilities.dialect != "sqlite"
+
     dependencies = [("models", "0007_activation_letters")]
 
     operations = [
@@ -67,11 +94,13 @@ class Migration(migrations.Migration):
                      field=fields.CharField(max_length=3, null=True)),
         ops.AddField(model_name="Tenant", name="search_text", field=fields.TextField(null=True)),
         ops.RunPython(fill_from_housing, nothing),
+        ops.RunPython(foreign_keys_off, foreign_keys_on),
         ops.AlterField(model_name="Tenant", name="organisation_id", field=fields.IntField()),
         ops.AlterField(model_name="Tenant", name="housing_type", field=_housing_type(False)),
         ops.AlterField(model_name="Tenant", name="departement",
                        field=fields.CharField(max_length=3)),
         ops.AlterField(model_name="Tenant", name="search_text", field=fields.TextField()),
+        ops.RunPython(foreign_keys_on, foreign_keys_off),
         ops.AddIndex(model_name="Tenant", index=Index(fields=[
             "organisation_id", "housing_type", "departement", "last_name", "first_name", "id"])),
         ops.AddIndex(model_name="Tenant", index=Index(fields=[

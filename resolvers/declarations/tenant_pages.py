@@ -14,8 +14,9 @@ from typing import Any
 from tortoise import connections
 
 from models import Housing, Tenant
+from models.counters import EVERY_YEAR
 from models.enums import DeclarationState
-from resolvers.declarations.counters import STATE
+from resolvers.declarations.counters import SEARCH_COUNT_CAP, STATE, TENANTS, TOTAL
 
 ORDER = ("last_name", "first_name", "id")
 _ORDER_SQL = ", ".join(ORDER)
@@ -58,6 +59,35 @@ def _conditions(p: _Params, after: list[Any] | None, year: int,
     return sql
 
 
+def _total(p: _Params, org: str, arms: list[tuple[str, str | None]], year: int,
+              state: DeclarationState | None, term: str | None) -> str:
+    """The list's total as a scalar subquery of the page's statement: a sum of the counter rows
+    of the arms, or for a search the matches counted up to SEARCH_COUNT_CAP + 1."""
+    def arm(alias: str, housing_type: str, zone: str | None) -> str:
+        sql = f"{alias}.housing_type = {p(housing_type)}"
+        return f"({sql} AND {alias}.departement = {p(zone)})" if zone is not None else f"({sql})"
+
+    if term is not None:
+        where = " OR ".join(arm("t", *a) for a in arms)
+        return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM tenant t WHERE t.organisation_id = {org} "
+                f"AND ({where}){_conditions(p, None, year, state, term)} "
+                f"LIMIT {p(SEARCH_COUNT_CAP + 1)}) AS b)")
+    where = " OR ".join(arm("c", *a) for a in arms)
+    # Every value bound is used: PostgreSQL cannot type a parameter the text never mentions.
+    every = f"(c.year = {int(EVERY_YEAR)} AND c.kind = '{TENANTS}')"
+    if state is None:
+        kinds, amount = every, "c.total"
+    elif state == DeclarationState.NON_SAISI:
+        declared = [DeclarationState.BROUILLON.value, DeclarationState.TRANSMIS.value]
+        kinds = (f"({every} OR (c.year = {p(year)} AND c.kind IN "
+                 f"({', '.join(p(k) for k in declared)})))")
+        amount = f"CASE WHEN c.kind = '{TENANTS}' THEN c.total ELSE -c.total END"
+    else:
+        kinds, amount = f"(c.year = {p(year)} AND c.kind = {p(state.value)})", "c.total"
+    return (f"(SELECT COALESCE(SUM({amount}), 0) FROM tenant_count c "
+            f"WHERE c.organisation_id = {org} AND ({where}) AND {kinds})")
+
+
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
@@ -81,7 +111,8 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
         ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
     state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
                 f"AND d.year = {p(year)}) AS {STATE}")
-    sql = (f"SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of} "
+    total = f"{_total(p, org, arms, year, state, term)} AS {TOTAL}"
+    sql = (f"SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, {total} "
            f"FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
            f"ORDER BY k.last_name, k.first_name, k.id")
     return sql, p.values
@@ -90,7 +121,8 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
 async def read_page(organisation_id: int, arms: list[tuple[str, str | None]], limit: int,
                     after: list[Any] | None, year: int, state: DeclarationState | None = None,
                     term: str | None = None) -> list[Tenant]:
-    """Up to `limit` tenants of the arms after `after`, in ORDER, each with its housing."""
+    """Up to `limit` tenants of the arms after `after`, in ORDER, each with its housing, its
+    declaration state and the list's total (counters.Counting.total reads them)."""
     if not arms:
         return []
     db = connections.get("default")
@@ -101,11 +133,12 @@ async def read_page(organisation_id: int, arms: list[tuple[str, str | None]], li
 
 
 def _tenant(row: dict[str, Any]) -> Tenant:
-    state = row.pop(STATE)
+    state, total = row.pop(STATE), row.pop(TOTAL)
     housing = Housing._init_from_db(**{
         k[3:]: row.pop(k) for k in [k for k in row if k.startswith("h__")]})
     tenant = Tenant._init_from_db(**row)
     # Where select_related("housing") puts it, so `tenant.housing` reads it without a query.
     object.__setattr__(tenant, "_housing", housing)
     setattr(tenant, STATE, state)  # read by counters.row_state
+    setattr(tenant, TOTAL, total)  # read by counters.Counting.total
     return tenant

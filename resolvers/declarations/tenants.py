@@ -73,12 +73,12 @@ async def list_tenants(
         query = query.filter(_state_filter(year, state))
     if term is not None:
         query = query.filter(search_text__contains=term)
-    # The total from the counters (a search's counted up to its cap); each row's state is read
-    # by the page's own statement (tenant_pages).
+    # The total (counters; a search's counted up to its cap) and each row's state are read by
+    # the page's own statement (tenant_pages); only an empty page after a cursor asks again.
     counting = await counters.counting(ctx, year, state, query if term is not None else None)
     rows = await read_page(scope.organisation_id, scope.arms(), first + 1, start, year, state,
                            term)
-    total, exact = await counting.total([], resumed=True)
+    total, exact = await counting.total(rows, resumed=after is not None)
     return Page(rows=rows[:first], has_next=len(rows) > first, total=total,
                 keys=[row_key(r, TENANT_ORDER) for r in rows[:first]], total_exact=exact)
 
