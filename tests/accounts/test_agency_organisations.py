@@ -3,14 +3,12 @@ département, page by page, with administrator and numbers at a constant cost pe
 
 from __future__ import annotations
 
-import logging
-
 from models import Organisation
 from tests.accounts.operations import ORGANISATION as ONE
 from tests.accounts.operations import ORGANISATIONS as LIST
-from tests.declarations.test_query_count import SqlCounter
 from tests.support.accounts_support import activated_organisation, agency_tokens
 from tests.support.factories import import_organisations, make_user, organisation_data
+from tests.support.statements import statements
 
 
 async def partners(api) -> None:
@@ -80,16 +78,8 @@ async def test_landlords_and_strangers_are_refused_bad_filters_are_explained(api
 
 
 async def _statements(api, token: str, first: int) -> tuple[int, int]:
-    logger = logging.getLogger("tortoise.db_client")
-    counter, level = SqlCounter(), logger.level
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    try:
-        data = await api.ok(LIST, {"first": first}, token)
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-    return len(counter.statements), len(data["organisations"]["edges"])
+    count, data = await statements(api, LIST, {"first": first}, token)
+    return count, len(data["organisations"]["edges"])
 
 
 async def test_a_page_costs_the_same_number_of_queries_whatever_its_size(api):
