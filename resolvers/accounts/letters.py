@@ -108,12 +108,12 @@ class ReissuedLetters:
 
 
 async def reissue_letters(
-    ctx: Context, organisation_id: int, *, replace_former: bool = True
+    ctx: Context, organisation_id: int, *, replace_former: bool = False
 ) -> ReissuedLetters:
-    """An agent's explicit action. By default the new letters replace every former letter
-    password at once (letters lost or stolen); with `replace_former=False` the new password
-    works beside the former one, which dies only when the new one is first used (as for
-    « identifiant perdu »: `use_reissued_password`)."""
+    """An agent's explicit action. By default the new password works beside the former one,
+    which dies only when the new one is first used (as for « identifiant perdu »:
+    `use_reissued_password`): what works keeps working until its replacement is used. With
+    `replace_former=True` (letters lost or stolen) the former passwords die at once."""
     organisation = await Organisation.get_or_none(id=organisation_id)
     if organisation is None:
         raise NotFound("Organisme introuvable.")

@@ -64,9 +64,9 @@ class LettersQuery:
 ReplaceFormer = Annotated[
     bool,
     strawberry.argument(
-        description="true (par défaut) : les courriers précédents cessent aussitôt de "
-        "fonctionner ; false : ils fonctionnent jusqu'à la première connexion avec les "
-        "nouveaux, qui les remplace alors."
+        description="false (par défaut) : les courriers précédents fonctionnent jusqu'à la "
+        "première connexion avec les nouveaux, qui les remplace alors ; true (courriers perdus "
+        "ou volés) : ils cessent aussitôt de fonctionner."
     ),
 ]
 
@@ -75,16 +75,16 @@ ReplaceFormer = Annotated[
 class LettersMutation:
     @strawberry.mutation(
         description="Réédite les courriers d'activation d'un organisme pas encore activé "
-        "(tracé). Le nouveau mot de passe remplace ceux des courriers précédents, qui "
-        "cessent aussitôt de fonctionner (sauf avec replaceFormer: false) : seule cette "
-        "action de la Caf les remplace (une demande « Identifiant perdu » ajoute un mot de "
-        "passe sans retirer l'ancien). Les courriers "
+        "(tracé). Les courriers précédents fonctionnent jusqu'à la première connexion avec "
+        "les nouveaux (avec replaceFormer: true, ils cessent aussitôt : seule cette action de "
+        "la Caf les retire ; une demande « Identifiant perdu » ajoute un mot de passe sans "
+        "retirer l'ancien). Les courriers "
         "partent à l'adresse postale de l'organisme s'il en a une ; sinon le mot de passe est "
         "rendu pour être imprimé. CONFLICT si l'organisme a déjà un administrateur.",
         permission_classes=[MayReplaceAdmin], metadata=HASHING,
     )
     async def reissue_activation_letters(
-        self, info: Info, organisation_id: strawberry.ID, replace_former: ReplaceFormer = True
+        self, info: Info, organisation_id: strawberry.ID, replace_former: ReplaceFormer = False
     ) -> ReissuedLetters:
         done = await letters.reissue_letters(
             info.context, decode_id(organisation_id, "organisationId"),

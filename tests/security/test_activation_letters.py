@@ -37,7 +37,8 @@ ADDRESS = {"line1": "LES TILLEULS SA", "line2": "12 RUE DES LILAS", "postalCode"
            "commune": "CAEN"}
 PENDING = """query { pendingLetterReissues(first: 50) {
   totalCount edges { node { requestedAt organisation { id userNumber } } } } }"""
-REISSUE = """mutation($org: ID!) { reissueActivationLetters(organisationId: $org) {
+REISSUE = """mutation($org: ID!) {
+  reissueActivationLetters(organisationId: $org, replaceFormer: true) {
   identifier initialPassword sentByPost organisation { id } } }"""
 CONFLICT = "Cet organisme a déjà un administrateur."
 
