@@ -35,13 +35,15 @@ async def project(event: AuditEvent) -> None:
     if event.organisation_id is None or event.target_id is None:
         return
     kind, after = event.target_type, event.after
+    model: type[UserStatePeriod] | type[GroupStatePeriod]
     if kind == "user" and is_user_state(after):
         model, key, content = UserStatePeriod, "user_id", "state"
     elif kind == "group" and (after is None or is_group_definition(after)):
         model, key, content = GroupStatePeriod, "group_id", "definition"
     else:
         return
-    subject = {key: int(event.target_id), "organisation_id": event.organisation_id}
+    subject: dict[str, Any] = {key: int(event.target_id),
+                               "organisation_id": event.organisation_id}
     await model.filter(**subject, valid_to=None).update(valid_to=event.at)
     if after is not None:
         await model.create(**subject, **{content: after}, valid_from=event.at, event_id=event.id)

@@ -66,7 +66,8 @@ class _Timelines:
     """One timeline per organisation met (a tenant may move to another organisation)."""
 
     def __init__(self, interval: Interval) -> None:
-        self.interval, self.loaded = interval, {}
+        self.interval = interval
+        self.loaded: dict[int, Timeline] = {}
 
     async def of(self, organisation_id: int) -> Timeline:
         if organisation_id not in self.loaded:

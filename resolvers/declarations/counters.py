@@ -53,10 +53,11 @@ async def campaign(scope: Scope, year: int) -> Campaign:
     return Campaign(sums.get(TENANTS, 0), sums.get(DeclarationState.TRANSMIS.value, 0))
 
 
-def _summed(scope: Scope, year: int, state: DeclarationState | None) -> QuerySet[Any]:
+def _summed(scope: Scope, year: int, state: DeclarationState | None) -> Any:
     """One row, one column: how many tenants of the scope are in `state` for `year` (all of
     them without a state); non saisi is every tenant less those with a brouillon or transmis."""
     rows = TenantCount.filter(scope.housing_filter())
+    amount: Any  # F or Case (Sum is typed for F only)
     if state is None:
         rows, amount = rows.filter(year=EVERY_YEAR, kind=TENANTS), F("total")
     elif state == DeclarationState.NON_SAISI:

@@ -76,8 +76,8 @@ async def list_tenants(
     # The total (counters; a search's counted up to its cap) and each row's state are read by
     # the page's own statement (tenant_pages); only an empty page after a cursor asks again.
     counting = await counters.counting(ctx, year, state, query if term is not None else None)
-    rows = await read_page(scope.organisation_id, scope.arms(), first + 1, start, year, state,
-                           term)
+    rows = [] if scope.organisation_id is None else await read_page(
+        scope.organisation_id, scope.arms(), first + 1, start, year, state, term)
     total, exact = await counting.total(rows, resumed=after is not None)
     return Page(rows=rows[:first], has_next=len(rows) > first, total=total,
                 keys=[row_key(r, TENANT_ORDER) for r in rows[:first]], total_exact=exact)
