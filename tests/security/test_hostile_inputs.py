@@ -14,6 +14,8 @@ import pytest
 from graphql import GraphQLNonNull
 
 from bailleurs.demo import DEMO_LOGINS, load_demo
+from tests.declarations.operations import DECLARE_CHANGE, REPORT_UNPAID
+from tests.support.declaration_ops import days_ago, month_start, tenant_id
 from tests.support.schema_walk import (
     id_paths,
     live_schema,
@@ -48,7 +50,17 @@ FORGED_CURSORS = {
 LISTS = {  # the paginated lists and who may read them
     "tenants": "OLIVIERS.ADMIN", "payments": "OLIVIERS.ADMIN", "users": "OLIVIERS.ADMIN",
     "auditEvents": "CAF.AUDIT", "pendingLetterReissues": "CAF.AGENT",
-    "organisations": "CAF.AUDIT",
+    "organisations": "CAF.AUDIT", "rentDeclarations": "OLIVIERS.ADMIN",
+    "changeDeclarations": "OLIVIERS.ADMIN", "unpaidRentReports": "OLIVIERS.ADMIN",
+}
+
+
+# Lists the demo leaves empty: the operation that records one, and its input.
+RECORDED = {
+    "changeDeclarations": (DECLARE_CHANGE, {"kind": "DEPART", "eventDate": days_ago(10)}),
+    "unpaidRentReports": (REPORT_UNPAID, {
+        "months": 2, "unpaidSince": month_start(1).isoformat(), "rentCents": 28000,
+        "chargesCents": 2000, "amountOwedCents": 60000}),
 }
 
 
@@ -83,6 +95,10 @@ async def test_forged_cursors_are_bad_input_and_real_ones_still_work(api, demo, 
         south = await Organisation.get(activated_at=None, postal_line1=None)
         await api.ok("mutation($n: String!) { requestLostIdentifier(userNumber: $n) }",
                      {"n": south.user_number})
+    if name in RECORDED:  # the demo holds none: two, so that a first page has a next one
+        for last_name in ("COUTURE", "BRISSON"):
+            variables = {"input": {"tenantId": await tenant_id(last_name), **RECORDED[name][1]}}
+            await api.ok(RECORDED[name][0], variables, token)
     # a cursor the list handed out leads to the next page
     first = await api.ok(query, {"a": None}, token)
     end = first[name]["pageInfo"]["endCursor"]

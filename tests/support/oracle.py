@@ -27,6 +27,7 @@ from models import (
     Housing,
     Payment,
     RentDeclaration,
+    RepaymentPlan,
     Tenant,
     UnpaidRentReport,
     User,
@@ -146,6 +147,9 @@ class Oracle:
                 user, enforcer, domain)) or (other.organisation_id == user.organisation_id and
                                              self._may(user, enforcer, domain, Act.MANAGE,
                                                        user.organisation_id, ANY, ANY))
+        if kind in AGENCY_VIEW:
+            return user is not None and user.organisation_id is None and self._agency(
+                user, enforcer, domain)
         if kind in AUDIT_ONLY:
             return user is not None and user.organisation_id is None and enforcer.enforce(
                 user_subject(user.id), AGENCY_DOMAIN, ANY, ANY, Act.AUDIT.value)
@@ -176,16 +180,23 @@ class Oracle:
 
 # Types only the audit hands out, to the agency's auditors.
 AUDIT_ONLY = {"AuditedUser", "AuditEvent", "AccessStep"}
-# GraphQL type name -> model hanging on a tenant (readable by whoever may read the tenant).
+# Types of the agency's view of its partners (agents and auditors only).
+AGENCY_VIEW = {"PartnerOrganisation", "PartnerAdministrator"}
+# GraphQL type name -> (model, path to the tenant's housing): readable by whoever may read the
+# tenant. A repayment follow-up is named by its unpaid report's id.
 TENANT_OWNED = {
-    "RentDeclaration": RentDeclaration, "ChangeDeclaration": ChangeDeclaration,
-    "UnpaidRentReport": UnpaidRentReport, "Payment": Payment,
+    "RentDeclaration": (RentDeclaration, "tenant__housing"),
+    "ChangeDeclaration": (ChangeDeclaration, "tenant__housing"),
+    "UnpaidRentReport": (UnpaidRentReport, "tenant__housing"),
+    "RepaymentFollowUp": (UnpaidRentReport, "tenant__housing"),
+    "RepaymentPlan": (RepaymentPlan, "report__tenant__housing"),
+    "Payment": (Payment, "tenant__housing"),
 }
 
 
 # Every type name `_allowed` has a rule for.
 RULED = {"Tenant", "Housing", "User", "HabilitationGroup", "Organisation",
-         *TENANT_OWNED, *AUDIT_ONLY}
+         *TENANT_OWNED, *AUDIT_ONLY, *AGENCY_VIEW}
 
 
 async def _housing_of(kind: str, pk: int) -> Housing | None:
@@ -194,5 +205,8 @@ async def _housing_of(kind: str, pk: int) -> Housing | None:
     if kind == "Tenant":
         tenant = await Tenant.get_or_none(id=pk).select_related("housing")
         return tenant.housing if tenant else None
-    row = await TENANT_OWNED[kind].get_or_none(id=pk).select_related("tenant__housing")
-    return row.tenant.housing if row else None
+    model, path = TENANT_OWNED[kind]
+    row = await model.get_or_none(id=pk).select_related(path)
+    for step in path.split("__"):
+        row = getattr(row, step) if row is not None else None
+    return row
