@@ -67,9 +67,10 @@ async def fill(n: int, url: str) -> int:
     db = connections.get("default")
     if db.capabilities.dialect == "postgres":
         async with db.acquire_connection() as raw:
-            await raw.copy_records_to_table("audit_event", records=events, columns=COLUMNS)
+            await raw.copy_records_to_table("audit_event", records=events, columns=COLUMNS,
+                                            timeout=600)
             await raw.copy_records_to_table("audit_checkpoint", records=marks,
-                                            columns=CHECKPOINT_COLUMNS)
+                                            columns=CHECKPOINT_COLUMNS, timeout=600)
             await raw.execute(f"SELECT setval(pg_get_serial_sequence('audit_event','id'), {n})")
     else:
         import sqlite3
