@@ -114,6 +114,8 @@ def one_database(name: str, size: str, db: str, args: argparse.Namespace, year: 
     if db == "postgres":
         peer.install()
         asyncio.run(peer.setup(url))
+    if args.throughput_only:
+        return out
         out["peer_check"] = check_peer(url, callers, year, args.peer_max_rows)
     with Server(url) as server:
         out["scale"] = scale.measure(server.url, load_report, args.rounds,
@@ -125,15 +127,21 @@ def one_database(name: str, size: str, db: str, args: argparse.Namespace, year: 
     return out
 
 
-def _throughput(args: argparse.Namespace, d: dict, year: int) -> dict:
+def _throughput(args: argparse.Namespace, d: dict, year: int) -> list[dict]:
+    """The goal's caller (the whole of the largest organisation over 100 pairs), then the same
+    organisation's one-pair caller: the peer's row-level security costs what the scope's shape
+    does, so both shapes are reported."""
     callers = scale.callers(d["load"])
-    # The goal's caller: the whole of the largest organisation, over 100 pairs.
-    caller = max((c for c in callers if c["pairs"] == 100), key=lambda c: c["rows"],
-                 default=callers[0])
-    measured = throughput.measure(database_url(args.name, d["size"], "postgres"),
-                                  caller["token"], scale.body(), year, args.seconds,
-                                  args.throughput_rounds)
-    return {"size": d["size"], "caller": caller["label"], "rows": caller["rows"], **measured}
+    chosen = [max((c for c in callers if c["pairs"] == pairs), key=lambda c: c["rows"],
+                  default=callers[0]) for pairs in (100, 1)]
+    out = []
+    for caller in chosen:
+        measured = throughput.measure(database_url(args.name, d["size"], "postgres"),
+                                      caller["token"], scale.body(), year, args.seconds,
+                                      args.throughput_rounds)
+        out.append({"size": d["size"], "caller": caller["label"], "rows": caller["rows"],
+                    **measured})
+    return out
 
 
 def _commit() -> str:
@@ -154,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=10, help="latency rounds per database")
     p.add_argument("--budget", type=float, default=120.0, help="latency seconds per database")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--throughput-only", action="store_true",
+                   help="only the throughput table (on --throughput-size)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--readme", action="store_true", help="copy the table into README.md")
     p.add_argument("--peer-max-rows", type=int, default=0,
@@ -185,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"… throughput on {size}", flush=True)
             run["throughput"] = _throughput(args, run["databases"][-1], year)
             save()
-        if size == largest:
+        if size == largest and not args.throughput_only:
             url = database_url(args.name, size, "postgres")
             folder = args.results / f"explain-{day}-{size}"
             print(f"… EXPLAIN on {size}", flush=True)

@@ -76,6 +76,12 @@ def _peer(d: dict) -> list[str]:
             + (f"; totalCount differs: {', '.join(totals)}" if totals else "; same totalCount")]
 
 
+def _throughputs(run: dict) -> list[dict]:
+    """One table per caller measured (a single dict in results written before 2026-11-30)."""
+    t = run.get("throughput") or []
+    return [t] if isinstance(t, dict) else t
+
+
 def _throughput(t: dict) -> list[str]:
     cells = t["cells"]
     conns = sorted({int(k.split(" | ")[1]) for k in cells})
@@ -85,8 +91,9 @@ def _throughput(t: dict) -> list[str]:
            "median pages/s (load average per round: "
            + ", ".join(f"{v:.2f}" for v in t["load_average_per_round"]) + ").", "",
            "| connections | workers | ours | bare asyncpg | PostGraphile (RLS) | pgbench | "
-           "ours ÷ PostGraphile (≥ 1.2) | ours ÷ bare (≥ 0.5) | ours ÷ pgbench (≥ 0.5) | errors |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "ours ÷ PostGraphile (≥ 1.2) | ours ÷ bare (≥ 0.5) | ours ÷ pgbench (≥ 0.5) | errors "
+           "| queries cancelled after the cell |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in conns:
         for w in workers:
             get = {s: cells.get(f"{s} | {c} | {w}") for s in
@@ -94,11 +101,16 @@ def _throughput(t: dict) -> list[str]:
             ours = get["ours"]["median"]
             ratios = []
             for s in ("PostGraphile", "bare asyncpg", "pgbench"):
-                r = ours / get[s]["median"] if get[s]["median"] else 0.0
+                if not get[s]["median"]:
+                    # The other system finished no page within its timeout while ours did.
+                    ratios.append("∞ ✓" if ours else "– ✗")
+                    continue
+                r = ours / get[s]["median"]
                 ratios.append(f"{r:.2f} {'✓' if r >= GOALS_RATE[s] else '✗'}")
             errors = sum(v["errors"] for v in get.values())
+            abandoned = sum(v.get("abandoned", 0) for v in get.values())
             out.append(f"| {c} | {w} | " + " | ".join(f"{get[s]['median']:,.0f}" for s in get)
-                       + " | " + " | ".join(ratios) + f" | {errors} |")
+                       + " | " + " | ".join(ratios) + f" | {errors} | {abandoned} |")
     return out
 
 
@@ -136,22 +148,24 @@ def render(run: dict) -> str:
                    f"{ld['rows']['organisation']:,} organisations + big organisations {bigs}; "
                    f"generated {ld['generate_s']} s, migrated {ld['migrate_s']} s, "
                    f"loaded {ld['load_s']} s")
-    out += ["", "#### Cost of a page against the caller's scope", ""]
-    for d in run["databases"]:
-        out += _latency(d) + [""]
-    out += ["#### Goal: cost follows the page, not the scope (largest ÷ 10³, same shape, "
-            f"≤ {GOAL_FLAT})", ""]
-    for d in run["databases"]:
-        out += _flat_lines(d)
+    measured = [d for d in run["databases"] if "scale" in d]  # not with --throughput-only
+    if measured:
+        out += ["", "#### Cost of a page against the caller's scope", ""]
+        for d in measured:
+            out += _latency(d) + [""]
+        out += ["#### Goal: cost follows the page, not the scope (largest ÷ 10³, same shape, "
+                f"≤ {GOAL_FLAT})", ""]
+        for d in measured:
+            out += _flat_lines(d)
     peers = [line for d in run["databases"] for line in _peer(d)]
     if peers:
         out += ["", "#### The peer returns the same rows", "", *peers]
-    if run.get("throughput"):
-        size = run["throughput"]["size"]
-        out += ["", f"#### Throughput of the 50-row page ({size} database)", "",
-                *_throughput(run["throughput"])]
-    out += ["", "#### First request of an organisation (`can()`, in process)", "",
-            *_first_request(run["databases"])]
+    for t in _throughputs(run):
+        out += ["", f"#### Throughput of the 50-row page ({t['size']} database)", "",
+                *_throughput(t)]
+    if any(d.get("can") for d in run["databases"]):
+        out += ["", "#### First request of an organisation (`can()`, in process)", "",
+                *_first_request(run["databases"])]
     if run.get("explain"):
         out += ["", f"EXPLAIN (ANALYZE, BUFFERS) of every statement, largest scopes: "
                 f"`bench/results/{run['explain']['folder']}/`."]

@@ -9,6 +9,7 @@ every system alike; the table reports the median over rounds and the ratios of t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import statistics
@@ -16,6 +17,8 @@ import subprocess
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+
+import asyncpg
 
 from bench import load, peer, statements
 from bench.generate import _asyncpg_url
@@ -39,6 +42,29 @@ def _pgbench(url: str, script: Path, connections: int, threads: int, seconds: in
     return {"requests_per_s": tps, "errors": int(failed[1]) if failed else 0}
 
 
+def _settle(url: str) -> int:
+    """Cancel the queries a load generator left behind and wait for an idle database.
+
+    A client that gives up (wrk's timeout, the end of a cell) does not stop PostgreSQL: a slow
+    system's abandoned queries would keep both cores busy into the next cells and charge their
+    cost to the other systems. Returns how many were cancelled (reported beside the cell)."""
+    async def run() -> int:
+        conn = await asyncpg.connect(_asyncpg_url(url))
+        try:
+            active = ("FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid() AND state = 'active'")
+            cancelled = await conn.fetchval(f"SELECT count(pg_cancel_backend(pid)) {active}")
+            for _ in range(300):
+                if not await conn.fetchval(f"SELECT count(*) {active}"):
+                    break
+                await asyncio.sleep(0.1)
+            return cancelled
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
 def measure(url: str, token: str, ours_body: dict, year: int, seconds: int, rounds: int,
             connections: tuple[int, ...] = (16, 64), workers: tuple[int, ...] = (1, 2),
             pool_size: int = 10) -> dict:
@@ -56,8 +82,10 @@ def measure(url: str, token: str, ours_body: dict, year: int, seconds: int, roun
             load.run(f"{ours[w].url}/graphql", ours_body, token, seconds, connections[0])
             load.run(f"{ours[w].url}/bare/sql", {}, token, 1, connections[0])
             load.run(peers[w].url, peer_body, token, seconds, connections[0])
+        _settle(url)
         runs: dict[str, list[float]] = {}
         errors: dict[str, int] = {}
+        abandoned: dict[str, int] = {}
         loads = []
         for _ in range(rounds):
             loads.append(os.getloadavg()[0])
@@ -75,11 +103,12 @@ def measure(url: str, token: str, ours_body: dict, year: int, seconds: int, roun
                         key = f"{system} | {c} | {w}"
                         runs.setdefault(key, []).append(r["requests_per_s"])
                         errors[key] = errors.get(key, 0) + r["errors"]
+                        abandoned[key] = abandoned.get(key, 0) + _settle(url)
         return {
             "statements_per_page": len(captured),
             "statements": [statements.inline(sql, args) for sql, args in captured],
             "pgbench_script": script.read_text(),
             "seconds": seconds, "rounds": rounds, "load_average_per_round": loads,
-            "cells": {k: {"median": statistics.median(v), "runs": v, "errors": errors[k]}
-                      for k, v in runs.items()},
+            "cells": {k: {"median": statistics.median(v), "runs": v, "errors": errors[k],
+                          "abandoned": abandoned[k]} for k, v in runs.items()},
         }

@@ -7,25 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from models import UnpaidRentReport
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
+from tests.declarations.operations import REPORT_WITH_FOLLOW_UP
 from tests.support.declaration_ops import month_start, tenant_id
-
-FOLLOW_UP_FIELDS = """
-  id state stateLabel reportedOn debtCents deadline daysLeft agencyProposes message
-  tenant { lastName }
-  plan { id debtCents monthlyAmountCents firstMonth durationMonths lastMonth
-         lastInstalmentCents submittedAt reference receiptUrl }
-  reminders { daysBefore deadline queuedAt }
-"""
-
-REPORT = f"""mutation($input: ReportUnpaidRentInput!) {{
-  reportUnpaidRent(input: $input) {{ id constituted repayment {{ {FOLLOW_UP_FIELDS} }} }}
-}}"""
-
-SUBMIT = f"""mutation($input: SubmitRepaymentPlanInput!) {{
-  submitRepaymentPlan(input: $input) {{ {FOLLOW_UP_FIELDS} }}
-}}"""
-
-FOLLOW_UP = f"""query($id: ID!) {{ repaymentFollowUp(reportId: $id) {{ {FOLLOW_UP_FIELDS} }} }}"""
 
 # COUTURE's share with the benefit paid to the tenant: 2 × (300 € + 10 €) = 620 € constitutes it.
 OWED = {"rentCents": 30000, "chargesCents": 1000, "benefitPaidToLandlord": False}
@@ -37,7 +20,7 @@ async def report(api, token: str, amount_cents: int = 90000, last_name: str = "C
         "tenantId": await tenant_id(last_name), "amountOwedCents": amount_cents, "months": 3,
         "unpaidSince": month_start(3).isoformat(), **(owed or OWED),
     }}
-    return (await api.ok(REPORT, variables, token))["reportUnpaidRent"]
+    return (await api.ok(REPORT_WITH_FOLLOW_UP, variables, token))["reportUnpaidRent"]
 
 
 def plan_input(report_id: str, monthly: int = 15000, duration: int = 6,

@@ -11,13 +11,13 @@ from policies.enforcers import load_enforcer
 from policies.vocabulary import org_domain, user_subject
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
-from tests.declarations.change_operations import (
+from tests.declarations.operations import (
     CO_TENANTS,
+    DECLARE_CHANGE,
     DEPARTURE,
     END_OF_MANAGEMENT,
     NON_DECENT,
 )
-from tests.declarations.operations import DECLARE_CHANGE
 from tests.support.declaration_ops import days_ago, demo_login, tenant_id
 from tests.support.factories import PASSWORD, make_user
 

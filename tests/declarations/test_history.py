@@ -10,7 +10,7 @@ from models.organisations import Organisation
 from policies.vocabulary import Role
 from resolvers.shared.clock import now, today
 from resolvers.shared.french import add_months
-from tests.declarations.change_operations import (
+from tests.declarations.operations import (
     CHANGES,
     CO_TENANTS,
     DEPARTURE,
@@ -19,10 +19,10 @@ from tests.declarations.change_operations import (
     NON_DECENT,
     PAYMENTS_ORDERED,
     RENT_DECLARATIONS,
+    REPORT_UNPAID,
     TENANT_HISTORY,
     UNPAID_REPORTS,
 )
-from tests.declarations.operations import REPORT_UNPAID
 from tests.support.declaration_ops import days_ago, demo_login, month_start, started, tenant_id
 from tests.support.factories import PASSWORD, make_user
 

@@ -11,9 +11,8 @@ from models import AuditEvent, Organisation, Receipt, RepaymentPlan
 from policies.vocabulary import Role
 from resolvers.shared.clock import today
 from resolvers.shared.french import add_months
+from tests.declarations.operations import FOLLOW_UP, SUBMIT
 from tests.declarations.repayment_support import (
-    FOLLOW_UP,
-    SUBMIT,
     plan_input,
     report,
     reported_on,

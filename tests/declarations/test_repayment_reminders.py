@@ -11,9 +11,8 @@ from models.enums import UserStatus
 from resolvers.declarations.repayment_reminders import queue_due_reminders
 from resolvers.shared.clock import today
 from tests.conftest import serving
+from tests.declarations.operations import FOLLOW_UP, SUBMIT
 from tests.declarations.repayment_support import (
-    FOLLOW_UP,
-    SUBMIT,
     deadline_in,
     plan_input,
     report,

@@ -71,12 +71,17 @@ async def test_the_suite_measures_every_caller_and_system_at_the_quick_size(tmp_
     scopes = {c["label"]: c["rows"] for c in run["databases"][0]["scale"]["callers"]}
     assert all(c["same_rows"] for c in checks), checks
     assert all(c["total_ours"] == c["total_peer"] == scopes[c["caller"]] for c in checks)
-    # every system of the throughput table answered, without errors
-    cells = run["throughput"]["cells"]
-    assert len(cells) == 4 * 2 * 2
-    assert all(cell["errors"] == 0 for cell in cells.values()), cells
-    assert cells["pgbench | 16 | 1"]["median"] > 0
-    assert run["throughput"]["statements_per_page"] >= 2
+    # every system of both throughput tables (100 pairs, then 1 pair) answered, without
+    # errors, and the database was left idle after each cell
+    assert [t["caller"].split(" · ")[-1] for t in run["throughput"]] == ["100 pairs", "1 pair"]
+    for t in run["throughput"]:
+        cells = t["cells"]
+        assert len(cells) == 4 * 2 * 2
+        assert all(cell["errors"] == 0 for cell in cells.values()), cells
+        assert all(cell["abandoned"] >= 0 for cell in cells.values()), cells
+        assert cells["pgbench | 16 | 1"]["median"] > 0
+        assert t["statements_per_page"] >= 2
+    assert table.count("#### Throughput of the 50-row page") == 2
     # the plans of every request are saved, with their buffers
     folder = results / run["explain"]["folder"]
     plans = list(folder.glob("*.txt"))
