@@ -49,13 +49,13 @@ class UserPeriods:
     periods: list[Period] = field(default_factory=list)
 
 
-def _segments(interval: Interval, moments: set[datetime]) -> list[tuple[datetime, datetime | None]]:
+def segments(interval: Interval, moments: set[datetime]) -> list[tuple[datetime, datetime | None]]:
     """[start, next change), …, [last change, end]: the answer is constant on each."""
     points = sorted({interval.start, *(m for m in moments if interval.start < m <= interval.end)})
     return [(p, points[i + 1] if i + 1 < len(points) else None) for i, p in enumerate(points)]
 
 
-def _extend(periods: list[Period], start: datetime, end: datetime | None) -> None:
+def extend(periods: list[Period], start: datetime, end: datetime | None) -> None:
     if periods and periods[-1].end == start:
         periods[-1].end = end
     else:
@@ -91,7 +91,7 @@ async def _tenant_segments(tenant: Tenant, interval: Interval):
     moments = {p.valid_from for p in placements} | {p.valid_to for p in placements if p.valid_to}
     for p in placements:
         moments |= (await timelines.of(p.organisation_id)).changes()
-    for start, end in _segments(interval, moments):
+    for start, end in segments(interval, moments):
         placement = _placement_at(placements, start)
         timeline = None if placement is None else await timelines.of(placement.organisation_id)
         yield start, end, placement, timeline
@@ -118,7 +118,7 @@ async def who_could_access(
             explained = explain_decision(view, uid, users[uid].organisation_id, target, act.value)
             if explained.allowed:
                 _first, periods = found.setdefault(uid, (explained, []))
-                _extend(periods, start, end)
+                extend(periods, start, end)
     answers = [UserPeriods(users[uid], e, periods) for uid, (e, periods) in found.items()]
     return sorted(answers, key=lambda a: (a.user.last_name, a.user.first_name, a.user.id))
 
@@ -140,7 +140,7 @@ async def explain_over(
         if first or (explained.allowed and not answer.periods):
             answer.explanation, first = explained, False
         if explained.allowed:
-            _extend(answer.periods, start, end)
+            extend(answer.periods, start, end)
     return answer
 
 
@@ -159,7 +159,7 @@ async def user_access_over(
     moments = timeline.changes()
     moments |= {p.valid_from for p in placements} | {p.valid_to for p in placements if p.valid_to}
     seen: dict[int, tuple[str, str]] = {}
-    for start, _end in _segments(interval, moments):
+    for start, _end in segments(interval, moments):
         scope = scope_in(timeline.view(start), user.id, act)
         if scope.is_empty:
             continue
