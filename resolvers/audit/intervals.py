@@ -47,6 +47,7 @@ class UserPeriods:
     user: User
     explanation: Explanation  # at the first instant access held (else at the start)
     periods: list[Period] = field(default_factory=list)
+    tenant_left_at: datetime | None = None  # the tenant had left its housing in the interval
 
 
 def segments(interval: Interval, moments: set[datetime]) -> list[tuple[datetime, datetime | None]]:
@@ -103,9 +104,11 @@ async def who_could_access(
     tenant = await tenant_or_404(tenant_id)
     found: dict[int, tuple[Explanation, list[Period]]] = {}
     users: dict[int, User] = {}
+    left_at: datetime | None = None
     async for start, end, placement, timeline in _tenant_segments(tenant, interval):
         if placement is None or timeline is None:
             continue
+        left_at = left_at or placement.departed_at
         view = timeline.view(start)
         view.organisation_name = (await organisation_or_404(placement.organisation_id)).name
         target = placement_target(placement)
@@ -119,7 +122,9 @@ async def who_could_access(
             if explained.allowed:
                 _first, periods = found.setdefault(uid, (explained, []))
                 extend(periods, start, end)
-    answers = [UserPeriods(users[uid], e, periods) for uid, (e, periods) in found.items()]
+    answers = [
+        UserPeriods(users[uid], e, periods, left_at) for uid, (e, periods) in found.items()
+    ]
     return sorted(answers, key=lambda a: (a.user.last_name, a.user.first_name, a.user.id))
 
 
@@ -132,6 +137,7 @@ async def explain_over(
     async for start, end, placement, timeline in _tenant_segments(tenant, interval):
         if placement is None or timeline is None:
             continue
+        answer.tenant_left_at = answer.tenant_left_at or placement.departed_at
         view = timeline.view(start)
         view.organisation_name = (await organisation_or_404(placement.organisation_id)).name
         explained = explain_decision(

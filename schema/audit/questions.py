@@ -58,11 +58,14 @@ At = Annotated[Instant | None, strawberry.argument(description=AT_HELP)]
 Between = Annotated[AccessInterval | None, strawberry.argument(description=BETWEEN_HELP)]
 
 
-def _with_periods(user, explanation, periods=None) -> AccessExplanation:
-    answer = AccessExplanation.build(user, explanation)
-    if periods is not None:
-        answer.periods = [AccessPeriod.build(p) for p in periods]
+def _with_periods(over: intervals.UserPeriods) -> AccessExplanation:
+    answer = AccessExplanation.build(over.user, over.explanation, over.tenant_left_at)
+    answer.periods = [AccessPeriod.build(p) for p in over.periods]
     return answer
+
+
+def _now_or_then(found: resolve.UserExplanation) -> AccessExplanation:
+    return AccessExplanation.build(found.user, found.explanation, found.tenant_left_at)
 
 
 async def _asked(
@@ -115,10 +118,10 @@ class AuditQuery:
         ids = decode_id(user_id), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.explain_over(info.context, *ids, act, when)
-            user, answer = over.user, _with_periods(over.user, over.explanation, over.periods)
+            user, answer = over.user, _with_periods(over)
         else:
             found = await resolve.explain_access(info.context, *ids, act, when)
-            user, answer = found.user, AccessExplanation.build(found.user, found.explanation)
+            user, answer = found.user, _now_or_then(found)
         await _asked(info, "explainAccess", ids[1], action, when, user.id)
         return answer
 
@@ -139,10 +142,10 @@ class AuditQuery:
         when, act, tenant = one_moment(as_of, at, between), Act(action.value), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.who_could_access(info.context, tenant, act, when)
-            answers = [_with_periods(a.user, a.explanation, a.periods) for a in over]
+            answers = [_with_periods(a) for a in over]
         else:
             found = await resolve.who_can_access(info.context, tenant, act, when)
-            answers = [AccessExplanation.build(a.user, a.explanation) for a in found]
+            answers = [_now_or_then(a) for a in found]
         await _asked(info, "whoCanAccess", tenant, action, when)
         return answers
 
@@ -175,7 +178,9 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Le journal d'audit, du plus ancien au plus récent.",
+        description="Le journal d'audit, du plus ancien au plus récent. Chaque requête qui le "
+        "lit est elle-même journalisée (audit_events_read : un événement par requête et par jeu "
+        "de filtres, quels que soient la taille de page et le curseur).",
         permission_classes=[MayAudit],
     )
     async def audit_events(
@@ -210,8 +215,9 @@ class AuditQuery:
         return AuditChainReport.build(await audit_trail.verify_chain(full))
 
     @strawberry.field(
-        description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
-        "qui gagne ou perd l'accès à combien de locataires.",
+        description="Simulation, sans rien changer, d'un changement de groupes ou de zones : "
+        "qui gagne ou perd l'accès à combien de locataires. La consultation est journalisée "
+        "(habilitation_change_simulated, avec le changement simulé).",
         permission_classes=[MayAudit],
     )
     async def simulate_habilitation_change(
