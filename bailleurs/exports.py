@@ -25,6 +25,7 @@ from resolvers.audit.intervals import Interval, Period
 from resolvers.audit.labels import ACTIONS as ACT_LABELS
 from resolvers.audit.labels import HOUSING_TYPES, STATUSES, SUBJECT_KINDS, label
 from resolvers.audit.policy_report import policy_report
+from resolvers.audit.policy_view import PolicyView
 from resolvers.audit.questions import organisation_or_404, view_of
 from resolvers.audit.reads import moment_of, record_read
 from resolvers.shared import french
@@ -109,7 +110,7 @@ def _periods(periods: list[Period]) -> list[str]:
     return [" ; ".join(labels), " ".join(codes)]
 
 
-async def _policy_rows(view, organisation) -> list[tuple[object, ...]]:
+async def _policy_rows(view: PolicyView, organisation) -> list[tuple[str | int | None, ...]]:
     report = await policy_report(view, organisation)
     rules = [
         (
@@ -151,7 +152,7 @@ async def _policy_rows(view, organisation) -> list[tuple[object, ...]]:
 async def _policies_csv(ctx: Context, organisation, when: When = None) -> str:
     if isinstance(when, Interval):
 
-        async def lines(view):
+        async def lines(view: PolicyView) -> list[tuple[str | int | None, ...]]:
             return await _policy_rows(view, organisation)
 
         held = await interval_reports.held_over(organisation, when, lines)

@@ -225,26 +225,22 @@ class AuditQuery:
         info: Info,
         input: SimulateHabilitationChangeInput,  # noqa: A002
     ) -> list[SimulatedAccessChange]:
-        asked = {
-            "action": input.action.value,
-            "userId": None if input.user_id is None else decode_id(input.user_id),
-            "groupIds": _ids(input.group_ids),
-            "groupId": None if input.group_id is None else decode_id(input.group_id),
-            "zones": input.zones,
-            "housingType": None if input.housing_type is None else input.housing_type.value,
-        }
+        user_id = None if input.user_id is None else decode_id(input.user_id)
+        group_ids = _ids(input.group_ids)
+        group_id = None if input.group_id is None else decode_id(input.group_id)
+        housing_type = None if input.housing_type is None else input.housing_type.value
         changes = await simulate.simulate_change(
             info.context,
             Act(input.action.value),
-            user_id=asked["userId"],
-            group_ids=asked["groupIds"],
-            group_id=asked["groupId"],
+            user_id=user_id,
+            group_ids=group_ids,
+            group_id=group_id,
             zones=input.zones,
-            housing_type=asked["housingType"],
+            housing_type=housing_type,
         )
-        organisation_id = await simulate.organisation_of_change(
-            asked["userId"], asked["groupIds"], asked["groupId"]
-        )
+        organisation_id = await simulate.organisation_of_change(user_id, group_ids, group_id)
+        asked = {"action": input.action.value, "userId": user_id, "groupIds": group_ids,
+                 "groupId": group_id, "zones": input.zones, "housingType": housing_type}
         await reads.simulation_read(info.context, organisation_id, asked)
         return [
             SimulatedAccessChange(
