@@ -102,10 +102,10 @@ def create_app(
     async def export(request: Request) -> Response:
         from bailleurs.exports import export_response
 
-        params = request.path_params
+        params, query = request.path_params, request.query_params
         return await export_response(
             await make_context(request), params["kind"], params["org"],
-            request.query_params.get("at"),
+            query.get("at"), query.get("from"), query.get("to"),
         )
 
     async def audit_export(request: Request) -> Response:

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,7 @@ from models import AuditEvent
 from resolvers.audit import labels
 from resolvers.audit import trail as audit_trail
 from resolvers.audit.actor import record_action
-from resolvers.audit.reads import existing_organisation
+from resolvers.audit.reads import existing_organisation, filter_asked
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound, invalid
 from schema.common import decode_id
@@ -114,7 +113,7 @@ async def audit_events_response(ctx: Context, fmt: str, params: Mapping[str, str
         ctx, "audit_events_exported",
         organisation_id=await existing_organisation(f.organisation_id),
         target_type="audit_trail", target_id=None,
-        after={"format": fmt, "filter": {k: v for k, v in asdict(f).items() if v is not None}},
+        after={"format": fmt, "filter": filter_asked(f)},
     )
     return StreamingResponse(
         _body(fmt, f),

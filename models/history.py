@@ -4,7 +4,9 @@ The user and group periods are an index of the audit trail (each user or group e
 subject's open period and opens the next), kept in the event's transaction, so that rebuilding
 the habilitations as of an instant reads one row per user instead of replaying the trail.
 Tenant placements are written by the imports: where a tenant lived and what that housing was
-(type, département) decide who could see the tenant then.
+(type, département) decide who could see the tenant then. A declared departure closes the period
+at its effective instant and opens one marked `departed_at` in the same housing: the landlord
+keeps the tenant's file (requests still read it), so access does not end there.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class TenantPlacement(Model):
     departement = fields.CharField(max_length=3)
     valid_from = fields.DatetimeField()
     valid_to = fields.DatetimeField(null=True)
+    # The tenant had left this housing from then (a declared departure: the start, in
+    # Europe/Paris, of its effective day); None: living there.
+    departed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "tenant_placement"

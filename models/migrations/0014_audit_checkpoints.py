@@ -1,28 +1,18 @@
 # Audit checkpoints: a signed, chained mark every N events, so that verifying the trail costs
 # what was added since the last one. Events get a digest version: existing ones keep version 1,
-# new ones hash a cheaper canonical form (version 2); adding the column updates no row. Append-only like the trail itself (0002): on PostgreSQL the
+# new ones hash a cheaper canonical form (version 2); adding the column updates no row.
+# Append-only like the trail itself (0002): on PostgreSQL the
 # database refuses to change or remove one.
+from importlib import import_module
+
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-CREATE = """
-CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint
-    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
-CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_checkpoint;
-DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_checkpoint;
-"""
-
-
-def _on_postgres(sql: str):
-    async def run(apps, schema_editor) -> None:
-        if schema_editor.client.capabilities.dialect == "postgres":
-            await schema_editor.client.execute_script(sql)
-
-    return run
+# 0002's helpers: the same triggers and trigger function on the checkpoint table (the module's
+# name starts with a digit, hence import_module; the migration loader imports it under that name).
+_append_only = import_module("models.migrations.0002_audit_append_only")
+CREATE = _append_only.append_only("audit_checkpoint")
+DROP = _append_only.dropped("audit_checkpoint")
 
 
 class Migration(migrations.Migration):
@@ -45,5 +35,5 @@ class Migration(migrations.Migration):
             options={'table': 'audit_checkpoint', 'app': 'models', 'pk_attr': 'id'},
             bases=['Model'],
         ),
-        ops.RunPython(_on_postgres(CREATE), _on_postgres(DROP)),
+        ops.RunPython(_append_only.on_postgres(CREATE), _append_only.on_postgres(DROP)),
     ]

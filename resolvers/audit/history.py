@@ -4,7 +4,9 @@
 the event's transaction, after the serialised append: periods follow the events' order).
 `place_tenants` records, at the end of an import, each tenant arriving, moving housing or seeing
 its housing change type or département, as one audit event per organisation and placements
-valid from that event's instant.
+valid from that event's instant. `date_departure` dates a declared departure in the placements,
+in the departure's transaction (after its audit event: serialised with imports, which write
+placements after theirs).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ async def place_tenants(organisation_ids: list[int]) -> None:
                 tenant_id__in=list(current) or [0], valid_to=None
             )
         }
-        arrived, moved, requalified = [], [], []
+        arrived, moved, requalified, left = [], [], [], {}
         for tenant_id, (housing_id, housing_type, dept) in sorted(current.items()):
             old = opened.get(tenant_id)
             if old is None:
@@ -128,6 +130,7 @@ async def place_tenants(organisation_ids: list[int]) -> None:
                 moved.append(tenant_id)
             elif (old.housing_type, old.departement) != (housing_type, dept):
                 requalified.append(tenant_id)
+                left[tenant_id] = old.departed_at  # a departure stays; a move ends it
         changed = arrived + moved + requalified
         if not changed:
             continue
@@ -145,7 +148,29 @@ async def place_tenants(organisation_ids: list[int]) -> None:
                 TenantPlacement(
                     tenant_id=t, housing_id=current[t][0], organisation_id=organisation_id,
                     housing_type=current[t][1], departement=current[t][2], valid_from=event.at,
+                    departed_at=left.get(t),
                 )
                 for t in changed
             ]
+        )
+
+
+async def date_departure(tenant_id: int, housing_id: int, moment: datetime) -> None:
+    """The tenant left `housing_id` at `moment`: the period in force then ends there and a
+    period marked departed follows, in the same housing (the landlord keeps the file, so access
+    does not change); later periods in that housing are marked too (a departure declared after
+    the fact). Periods in another housing (a move by an import) are not the departure's."""
+    rows = await TenantPlacement.filter(
+        Q(valid_to=None) | Q(valid_to__gt=moment),
+        tenant_id=tenant_id, housing_id=housing_id, departed_at=None,
+    ).order_by("valid_from", "id")
+    for row in rows:
+        if row.valid_from >= moment:
+            await TenantPlacement.filter(id=row.id).update(departed_at=moment)
+            continue
+        await TenantPlacement.filter(id=row.id).update(valid_to=moment)
+        await TenantPlacement.create(
+            tenant_id=tenant_id, housing_id=housing_id, organisation_id=row.organisation_id,
+            housing_type=row.housing_type, departement=row.departement, valid_from=moment,
+            valid_to=row.valid_to, departed_at=moment,
         )

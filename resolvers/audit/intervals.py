@@ -47,15 +47,16 @@ class UserPeriods:
     user: User
     explanation: Explanation  # at the first instant access held (else at the start)
     periods: list[Period] = field(default_factory=list)
+    tenant_left_at: datetime | None = None  # the tenant had left its housing in the interval
 
 
-def _segments(interval: Interval, moments: set[datetime]) -> list[tuple[datetime, datetime | None]]:
+def segments(interval: Interval, moments: set[datetime]) -> list[tuple[datetime, datetime | None]]:
     """[start, next change), …, [last change, end]: the answer is constant on each."""
     points = sorted({interval.start, *(m for m in moments if interval.start < m <= interval.end)})
     return [(p, points[i + 1] if i + 1 < len(points) else None) for i, p in enumerate(points)]
 
 
-def _extend(periods: list[Period], start: datetime, end: datetime | None) -> None:
+def extend(periods: list[Period], start: datetime, end: datetime | None) -> None:
     if periods and periods[-1].end == start:
         periods[-1].end = end
     else:
@@ -91,7 +92,7 @@ async def _tenant_segments(tenant: Tenant, interval: Interval):
     moments = {p.valid_from for p in placements} | {p.valid_to for p in placements if p.valid_to}
     for p in placements:
         moments |= (await timelines.of(p.organisation_id)).changes()
-    for start, end in _segments(interval, moments):
+    for start, end in segments(interval, moments):
         placement = _placement_at(placements, start)
         timeline = None if placement is None else await timelines.of(placement.organisation_id)
         yield start, end, placement, timeline
@@ -103,9 +104,11 @@ async def who_could_access(
     tenant = await tenant_or_404(tenant_id)
     found: dict[int, tuple[Explanation, list[Period]]] = {}
     users: dict[int, User] = {}
+    left_at: datetime | None = None
     async for start, end, placement, timeline in _tenant_segments(tenant, interval):
         if placement is None or timeline is None:
             continue
+        left_at = left_at or placement.departed_at
         view = timeline.view(start)
         view.organisation_name = (await organisation_or_404(placement.organisation_id)).name
         target = placement_target(placement)
@@ -118,8 +121,10 @@ async def who_could_access(
             explained = explain_decision(view, uid, users[uid].organisation_id, target, act.value)
             if explained.allowed:
                 _first, periods = found.setdefault(uid, (explained, []))
-                _extend(periods, start, end)
-    answers = [UserPeriods(users[uid], e, periods) for uid, (e, periods) in found.items()]
+                extend(periods, start, end)
+    answers = [
+        UserPeriods(users[uid], e, periods, left_at) for uid, (e, periods) in found.items()
+    ]
     return sorted(answers, key=lambda a: (a.user.last_name, a.user.first_name, a.user.id))
 
 
@@ -132,6 +137,7 @@ async def explain_over(
     async for start, end, placement, timeline in _tenant_segments(tenant, interval):
         if placement is None or timeline is None:
             continue
+        answer.tenant_left_at = answer.tenant_left_at or placement.departed_at
         view = timeline.view(start)
         view.organisation_name = (await organisation_or_404(placement.organisation_id)).name
         explained = explain_decision(
@@ -140,7 +146,7 @@ async def explain_over(
         if first or (explained.allowed and not answer.periods):
             answer.explanation, first = explained, False
         if explained.allowed:
-            _extend(answer.periods, start, end)
+            extend(answer.periods, start, end)
     return answer
 
 
@@ -159,7 +165,7 @@ async def user_access_over(
     moments = timeline.changes()
     moments |= {p.valid_from for p in placements} | {p.valid_to for p in placements if p.valid_to}
     seen: dict[int, tuple[str, str]] = {}
-    for start, _end in _segments(interval, moments):
+    for start, _end in segments(interval, moments):
         scope = scope_in(timeline.view(start), user.id, act)
         if scope.is_empty:
             continue

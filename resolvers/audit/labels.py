@@ -27,6 +27,8 @@ ACTIONS = {
     "policies_read": "Consultation des habilitations d'une organisation",
     "access_read": "Consultation des accès",
     "audit_events_exported": "Export du journal d'audit",
+    "audit_events_read": "Consultation du journal d'audit",
+    "habilitation_change_simulated": "Simulation d'un changement d'habilitation",
     "policies_exported": "Export des habilitations d'une organisation",
     "access_exported": "Export des accès d'une organisation",
     "user_baseline": "État initial d'un utilisateur",
@@ -48,6 +50,7 @@ TARGET_TYPES = {
     "tenant": "Locataire",
     "rent_declaration": "Déclaration de loyer",
     "role": "Rôle",
+    "audit_trail": "Journal d'audit",
 }
 STATUSES = {
     "pending": "En attente de première connexion",

@@ -35,6 +35,7 @@ from resolvers.shared.errors import NotFound
 class UserExplanation:
     user: User
     explanation: Explanation
+    tenant_left_at: datetime | None = None  # the tenant had left its housing then (departure)
 
 
 @dataclass
@@ -105,13 +106,16 @@ def placement_target(placement: TenantPlacement) -> Target:
     return Target(placement.organisation_id, placement.housing_type, placement.departement)
 
 
-async def target_then(tenant: Tenant, as_of: When) -> Target | None:
-    """Where the tenant was at the instant asked, as the imports placed it (None: not there)."""
+async def target_then(tenant: Tenant, as_of: When) -> tuple[Target | None, datetime | None]:
+    """Where the tenant was at the instant asked, as the imports placed it (None: not there),
+    and since when it had left that housing if a departure was declared (None: living there)."""
     if as_of is None:
-        return target_of(tenant)
+        held = await TenantPlacement.filter(tenant_id=tenant.id, valid_to=None).order_by(
+            "-valid_from", "-id").first()
+        return target_of(tenant), None if held is None else held.departed_at
     moment = moment_of(as_of)
     found = await history.placements(tenant.id, moment, moment)
-    return placement_target(found[-1]) if found else None
+    return (placement_target(found[-1]), found[-1].departed_at) if found else (None, None)
 
 
 def absent(user_id: int, act: Act) -> Explanation:
@@ -125,19 +129,20 @@ async def explain_access(
     ctx: Context, user_id: int, tenant_id: int, act: Act, as_of: When = None
 ) -> UserExplanation:
     user, tenant = await user_or_404(user_id), await tenant_or_404(tenant_id)
-    target = await target_then(tenant, as_of)
+    target, left_at = await target_then(tenant, as_of)
     if target is None:
         return UserExplanation(user, absent(user.id, act))
     organisation = await organisation_or_404(target.organisation_id)
     view = await view_of(ctx, organisation, as_of, [user.id])
-    return UserExplanation(user, explain_decision(view, user.id, user.organisation_id, target, act))
+    explained = explain_decision(view, user.id, user.organisation_id, target, act)
+    return UserExplanation(user, explained, left_at)
 
 
 async def who_can_access(
     ctx: Context, tenant_id: int, act: Act, as_of: When = None
 ) -> list[UserExplanation]:
     tenant = await tenant_or_404(tenant_id)
-    target = await target_then(tenant, as_of)
+    target, left_at = await target_then(tenant, as_of)
     if target is None:
         return []
     organisation = await organisation_or_404(target.organisation_id)
@@ -145,7 +150,7 @@ async def who_can_access(
     candidates = sorted(possibly_allowed(view, target, act.value) & set(view.user_ids()))
     users = await User.filter(id__in=candidates).order_by("last_name", "first_name", "id")
     answers = [
-        UserExplanation(u, explain_decision(view, u.id, u.organisation_id, target, act))
+        UserExplanation(u, explain_decision(view, u.id, u.organisation_id, target, act), left_at)
         for u in users
     ]
     return [a for a in answers if a.explanation.allowed]

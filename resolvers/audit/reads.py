@@ -6,10 +6,12 @@ in its own short transaction after the answer is computed: a read that fails rec
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, cast
 
 from models import Organisation, Tenant, User
 from resolvers.audit.actor import record_action
+from resolvers.audit.trail import EventFilter
 from resolvers.shared.context import Context
 
 
@@ -70,3 +72,21 @@ async def user_access_read(ctx: Context, user_id: int, act: str, as_of: Any) -> 
     details = {"question": "userAccess", "action": act, "asOf": as_of}
     await record_read(ctx, "access_read", await organisation_of_user(user_id), "user", user_id,
                       {k: v for k, v in details.items() if v is not None})
+
+
+def filter_asked(f: EventFilter) -> dict[str, Any]:
+    """The trail's filters an auditor gave (the ones left empty are not written)."""
+    return {k: v for k, v in asdict(f).items() if v is not None}
+
+
+async def audit_events_read(ctx: Context, f: EventFilter) -> None:
+    """A page of the trail read: one event per request and distinct filter set, whatever the
+    page size or cursor (paging through N pages writes N events, not one per event read)."""
+    await record_read(ctx, "audit_events_read", await existing_organisation(f.organisation_id),
+                      "audit_trail", None, {"filter": filter_asked(f)})
+
+
+async def simulation_read(ctx: Context, organisation_id: int, asked: dict[str, Any]) -> None:
+    """A simulated habilitation change: what it would change is a read of that organisation."""
+    await record_read(ctx, "habilitation_change_simulated", organisation_id, "organisation",
+                      organisation_id, {k: v for k, v in asked.items() if v is not None})

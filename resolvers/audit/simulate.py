@@ -86,7 +86,7 @@ async def simulate_change(
     unknown = [z for z in zones or () if z != ANY and not is_departement(z)]
     if unknown:
         raise invalid("zones", f"Département inconnu : {', '.join(repr(z) for z in unknown)}.")
-    organisation_id = await _organisation_of_change(user_id, group_ids, group_id)
+    organisation_id = await organisation_of_change(user_id, group_ids, group_id)
     view = await view_of(ctx, await organisation_or_404(organisation_id), None)
     changed, affected = _changed_lines(view, user_id, group_ids, group_id, zones, housing_type)
     users = await User.filter(id__in=sorted(affected)).order_by("last_name", "first_name", "id")
@@ -97,7 +97,7 @@ async def simulate_change(
     return results
 
 
-async def _organisation_of_change(
+async def organisation_of_change(
     user_id: int | None, group_ids: list[int] | None, group_id: int | None
 ) -> int:
     ids = set(group_ids or ()) | ({group_id} if group_id is not None else set())

@@ -10,10 +10,11 @@ from tortoise.exceptions import IntegrityError
 from models import ChangeDeclaration, Receipt, RentDeclaration
 from models.enums import ChangeKind, DeclarationState
 from policies.vocabulary import Act
+from resolvers.audit import history as placements
 from resolvers.declarations import receipts
 from resolvers.declarations.tenants import get_tenant
 from resolvers.shared import french
-from resolvers.shared.clock import today
+from resolvers.shared.clock import paris_start_of, today
 from resolvers.shared.context import Context
 from resolvers.shared.errors import Conflict, Invalid
 
@@ -223,6 +224,12 @@ async def declare_change(
         created_by_id=ctx.user_id,
     )
     s = ctx.settings
+
+    async def date_departure() -> None:
+        """As-of answers see the departure from its effective day's start in Europe/Paris."""
+        await placements.date_departure(tenant.id, tenant.housing_id,
+                                        paris_start_of(req.event_date))
+
     rendered = await receipts.prepare(
         ctx, receipts.CHANGE, f"Déclaration de changement : {TITLES[req.kind]}", tenant,
         [("Changement déclaré", receipt_rows(row))],
@@ -238,7 +245,7 @@ async def declare_change(
             "new_address_known": req.new_address is not None,
             "departure_month_paid": req.departure_month_paid,
             "late": late,
-        })
+        }, then=date_departure if req.kind == ChangeKind.DEPART else None)
     except IntegrityError:
         if req.kind != ChangeKind.DEPART:
             raise

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -137,8 +138,10 @@ class Rendered:
                            self.code, doc.transmitted_at)
 
     async def save_with(self, ctx: Context, row: Model, action: str, target_type: str,
-                        after: dict[str, Any]) -> Receipt:
-        """One transaction: the new row, its receipt, and the audit event naming both."""
+                        after: dict[str, Any],
+                        then: Callable[[], Awaitable[None]] | None = None) -> Receipt:
+        """One transaction: the new row, its receipt, the audit event naming both, and what
+        `then` writes after the event (the trail's writers are serialised from the event on)."""
         async with in_transaction():
             await row.save()
             receipt = await self.store(row.pk)
@@ -147,6 +150,8 @@ class Rendered:
                 target_type=target_type, target_id=row.pk,
                 after={**after, "reference": receipt.reference, "receiptSha256": receipt.sha256},
             )
+            if then is not None:
+                await then()
         return receipt
 
 

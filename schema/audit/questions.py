@@ -58,11 +58,25 @@ At = Annotated[Instant | None, strawberry.argument(description=AT_HELP)]
 Between = Annotated[AccessInterval | None, strawberry.argument(description=BETWEEN_HELP)]
 
 
-def _with_periods(user, explanation, periods=None) -> AccessExplanation:
-    answer = AccessExplanation.build(user, explanation)
-    if periods is not None:
-        answer.periods = [AccessPeriod.build(p) for p in periods]
+def _with_periods(over: intervals.UserPeriods) -> AccessExplanation:
+    answer = AccessExplanation.build(over.user, over.explanation, over.tenant_left_at)
+    answer.periods = [AccessPeriod.build(p) for p in over.periods]
     return answer
+
+
+def _now_or_then(found: resolve.UserExplanation) -> AccessExplanation:
+    return AccessExplanation.build(found.user, found.explanation, found.tenant_left_at)
+
+
+async def _asked(
+    info: Info, question: str, tenant_id: int, action: Action, when: object,
+    user_id: int | None = None,
+) -> None:
+    """The auditor's read, recorded once whichever time was asked (after the answer: a refused
+    read records nothing)."""
+    await reads.tenant_access_read(
+        info.context, question, tenant_id, action.value, reads.moment_of(when), user_id
+    )
 
 
 def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
@@ -104,13 +118,12 @@ class AuditQuery:
         ids = decode_id(user_id), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.explain_over(info.context, *ids, act, when)
-            await reads.tenant_access_read(info.context, "explainAccess", ids[1], action.value,
-                                           reads.moment_of(when), over.user.id)
-            return _with_periods(over.user, over.explanation, over.periods)
-        answer = await resolve.explain_access(info.context, *ids, act, when)
-        await reads.tenant_access_read(info.context, "explainAccess", ids[1], action.value,
-                                       reads.moment_of(when), answer.user.id)
-        return AccessExplanation.build(answer.user, answer.explanation)
+            user, answer = over.user, _with_periods(over)
+        else:
+            found = await resolve.explain_access(info.context, *ids, act, when)
+            user, answer = found.user, _now_or_then(found)
+        await _asked(info, "explainAccess", ids[1], action, when, user.id)
+        return answer
 
     @strawberry.field(
         description="Les utilisateurs qui ont accès à un locataire, avec leur chemin ; avec "
@@ -129,13 +142,12 @@ class AuditQuery:
         when, act, tenant = one_moment(as_of, at, between), Act(action.value), decode_id(tenant_id)
         if isinstance(when, intervals.Interval):
             over = await intervals.who_could_access(info.context, tenant, act, when)
-            await reads.tenant_access_read(info.context, "whoCanAccess", tenant, action.value,
-                                           reads.moment_of(when))
-            return [_with_periods(a.user, a.explanation, a.periods) for a in over]
-        answers = await resolve.who_can_access(info.context, tenant, act, when)
-        await reads.tenant_access_read(info.context, "whoCanAccess", tenant, action.value,
-                                       reads.moment_of(when))
-        return [AccessExplanation.build(a.user, a.explanation) for a in answers]
+            answers = [_with_periods(a) for a in over]
+        else:
+            found = await resolve.who_can_access(info.context, tenant, act, when)
+            answers = [_now_or_then(a) for a in found]
+        await _asked(info, "whoCanAccess", tenant, action, when)
+        return answers
 
     @strawberry.field(
         description="Ce qu'un utilisateur peut voir : nombre de locataires par type et zone ; avec "
@@ -166,7 +178,9 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Le journal d'audit, du plus ancien au plus récent.",
+        description="Le journal d'audit, du plus ancien au plus récent. Chaque requête qui le "
+        "lit est elle-même journalisée (audit_events_read : un événement par requête et par jeu "
+        "de filtres, quels que soient la taille de page et le curseur).",
         permission_classes=[MayAudit],
     )
     async def audit_events(
@@ -179,6 +193,7 @@ class AuditQuery:
         check_page_size(first, info.context.settings.max_page_size)
         f = (filter or AuditEventFilter()).to_filter()
         page = await audit_trail.list_events(first, decode_cursor(after) if after else None, f)
+        await reads.audit_events_read(info.context, f)
         return connection_of(page, [AuditEvent.from_row(r) for r in page.rows])
 
     @strawberry.field(
@@ -200,8 +215,9 @@ class AuditQuery:
         return AuditChainReport.build(await audit_trail.verify_chain(full))
 
     @strawberry.field(
-        description="Simulation, sans rien enregistrer, d'un changement de groupes ou de zones : "
-        "qui gagne ou perd l'accès à combien de locataires.",
+        description="Simulation, sans rien changer, d'un changement de groupes ou de zones : "
+        "qui gagne ou perd l'accès à combien de locataires. La consultation est journalisée "
+        "(habilitation_change_simulated, avec le changement simulé).",
         permission_classes=[MayAudit],
     )
     async def simulate_habilitation_change(
@@ -209,15 +225,23 @@ class AuditQuery:
         info: Info,
         input: SimulateHabilitationChangeInput,  # noqa: A002
     ) -> list[SimulatedAccessChange]:
+        user_id = None if input.user_id is None else decode_id(input.user_id)
+        group_ids = _ids(input.group_ids)
+        group_id = None if input.group_id is None else decode_id(input.group_id)
+        housing_type = None if input.housing_type is None else input.housing_type.value
         changes = await simulate.simulate_change(
             info.context,
             Act(input.action.value),
-            user_id=None if input.user_id is None else decode_id(input.user_id),
-            group_ids=_ids(input.group_ids),
-            group_id=None if input.group_id is None else decode_id(input.group_id),
+            user_id=user_id,
+            group_ids=group_ids,
+            group_id=group_id,
             zones=input.zones,
-            housing_type=None if input.housing_type is None else input.housing_type.value,
+            housing_type=housing_type,
         )
+        organisation_id = await simulate.organisation_of_change(user_id, group_ids, group_id)
+        asked = {"action": input.action.value, "userId": user_id, "groupIds": group_ids,
+                 "groupId": group_id, "zones": input.zones, "housingType": housing_type}
+        await reads.simulation_read(info.context, organisation_id, asked)
         return [
             SimulatedAccessChange(
                 user=AuditedUser.from_row(c.user),

@@ -83,9 +83,19 @@ class AccessExplanation:
         description="Avec `between` : les périodes de l'intervalle pendant lesquelles l'accès "
         "était ouvert (l'explication est celle du premier instant d'accès).",
     )
+    tenant_left_at: datetime | None = strawberry.field(
+        default=None,
+        description="Départ du locataire, s'il avait quitté son logement à l'instant demandé "
+        "(avec `between` : à un moment de l'intervalle) : la date d'effet du départ déclaré, "
+        "prise au DÉBUT de ce jour à Paris (Europe/Paris) ; vide s'il y habitait. Le bailleur "
+        "garde le dossier du locataire parti (déclaration de loyer de l'année, reçus) : l'accès "
+        "ne s'arrête pas au départ, comme pour les requêtes.",
+    )
 
     @classmethod
-    def build(cls, user: UserRow, e: Explanation) -> AccessExplanation:
+    def build(
+        cls, user: UserRow, e: Explanation, tenant_left_at: datetime | None = None
+    ) -> AccessExplanation:
         path = [
             AccessStep(
                 kind=s.kind,
@@ -104,6 +114,7 @@ class AccessExplanation:
             nearest_rule=e.nearest_rule,
             other_grants=e.other_grants,
             casbin_request=e.request,
+            tenant_left_at=tenant_left_at,
         )
 
 

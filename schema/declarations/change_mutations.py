@@ -26,7 +26,9 @@ class TenantDepartureInput:
     tenant_id: strawberry.ID = strawberry.field(description="Le locataire qui part.")
     departure_date: date = strawberry.field(
         description="Date du départ : pas après aujourd'hui ni avant l'entrée dans le logement. "
-        "Déclaré plus d'un mois après (31 jours par défaut), il est accepté et marqué en retard."
+        "Déclaré plus d'un mois après (31 jours par défaut), il est accepté et marqué en retard. "
+        "L'historique du logement (réponses de l'auditeur à un instant) date le départ du DÉBUT "
+        "de ce jour à Paris (Europe/Paris) ; le bailleur garde l'accès au dossier du locataire."
     )
     departure_month_rent_paid_in_full: bool = strawberry.field(
         description="Le loyer du mois de départ a-t-il été payé en entier ? Oui : l'aide de ce "

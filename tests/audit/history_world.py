@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import itertools
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bailleurs.agency import create_agent
 from bailleurs.importer import import_data
@@ -17,6 +19,7 @@ from resolvers.audit import chain as audit_log
 from resolvers.habilitations.administration import habilitation_state
 from resolvers.shared import clock
 from tests.accounts.operations import LOGIN
+from tests.declarations.change_operations import DEPARTURE
 from tests.declarations.operations import TENANT
 from tests.habilitations.operations import CLOSE_USER, SET_USER_GROUPS
 from tests.support.factories import PASSWORD, make_user, organisation_data
@@ -24,10 +27,10 @@ from tests.support.factories import PASSWORD, make_user, organisation_data
 COUNT = "query { tenants(first: 1) { totalCount } }"
 WHO = """query($t: ID!, $at: Instant, $between: AccessInterval) {
   whoCanAccess(tenantId: $t, at: $at, between: $between) {
-    user { identifier } allowed reason periods { from to } } }"""
+    user { identifier } allowed reason tenantLeftAt periods { from to } } }"""
 EXPLAIN = """query($u: ID!, $t: ID!, $at: Instant, $between: AccessInterval) {
   explainAccess(userId: $u, tenantId: $t, action: READ, at: $at, between: $between) {
-    allowed reason periods { from to } } }"""
+    allowed reason tenantLeftAt periods { from to } } }"""
 USER_ACCESS = """query($u: ID!, $at: Instant, $between: AccessInterval) {
   userAccess(userId: $u, action: READ, at: $at, between: $between) {
     total byHousing { housingType zone count } } }"""
@@ -46,6 +49,10 @@ class HistoryWorld:
     tenant: Tenant  # the tenant whose access is watched
     auditor: str
     seen: list[tuple[datetime, dict[str, bool], dict[str, int]]] = field(default_factory=list)
+    homes: list[str] = field(default_factory=list)  # the watched tenant's housing at each `seen`
+    # The watched tenant's declared departure: its instant, the housing left, and how many
+    # observations had been made before it was declared (one departure per tenant).
+    departure: tuple[datetime, str, int] | None = None
 
     @property
     def identifiers(self) -> dict[str, str]:
@@ -97,6 +104,38 @@ class HistoryWorld:
         self.housing(ref)["tenants"].append(moving)
         await self.reimport()
 
+    def home(self) -> str:
+        number = self.tenant.allocataire_number
+        return next(h["ref"] for h in self.data["housings"]
+                    if any(t["allocataireNumber"] == number for t in h["tenants"]))
+
+    async def depart(self, days_ago: int) -> None:
+        """The administrator declares the watched tenant's departure, effective `days_ago` days
+        before today (a second one is refused: one departure per tenant)."""
+        day = clock.today() - timedelta(days=days_ago)
+        token = await self.login(self.users["admin"].identifier)
+        body = await self.api.gql(DEPARTURE, {"input": {
+            "tenantId": str(self.tenant.id), "departureDate": day.isoformat(),
+            "departureMonthRentPaidInFull": True}}, token)
+        if (body.get("data") or {}).get("declareTenantDeparture"):
+            assert self.departure is None
+            self.departure = (clock.paris_start_of(day), self.home(), len(self.seen))
+        else:
+            assert self.departure is not None, body
+
+    def left_at(self, index: int) -> datetime | None:
+        """The departure an answer at the `index`-th observation must report: the housing
+        left is where the tenant was then, from the departure's instant on, and (once it was
+        declared) the tenant has not moved since."""
+        if self.departure is None:
+            return None
+        moment, left, declared = self.departure
+        if self.seen[index][0] < moment or self.homes[index] != left:
+            return None
+        if index >= declared and any(h != left for h in self.homes[declared : index + 1]):
+            return None
+        return moment
+
     async def requalify(self, ref: str, kind: str, dept: str) -> None:
         h = self.housing(ref)
         h.update(type=kind, departement=dept, postalCode=f"{dept:0>2}000"[:5])
@@ -115,6 +154,7 @@ class HistoryWorld:
             total = await self.api.gql(COUNT, None, token)
             counts[key] = (total.get("data") or {}).get("tenants", {}).get("totalCount", 0)
         self.seen.append((clock.now(), reads, counts))
+        self.homes.append(self.home())
 
     async def _refresh_groups(self) -> None:
         for g in await HabilitationGroup.filter(organisation_id=self.org.id):
@@ -158,3 +198,28 @@ async def auditor_account(api) -> str:
     identifier = f"CAF.HIST{next(_names)}"
     await create_agent(api.services.settings, "auditeur", identifier, PASSWORD)
     return identifier
+
+
+# The day the stopped-clock worlds start on (winter: Paris is UTC+1), at 08:00 UTC.
+DAY = datetime(2031, 3, 10, tzinfo=UTC)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return DAY.replace(hour=hour, minute=minute)
+
+
+# Imported by the test modules that use them (`from … import lifted_throttle, stopped_world`).
+@pytest.fixture(name="settings")
+def lifted_throttle(settings):
+    # The clock stands still between steps: every login falls in the same throttle window.
+    return replace(settings, ip_attempts_per_minute=1_000_000, lockout_threshold=1_000_000)
+
+
+@pytest.fixture(name="world")
+async def stopped_world(api):
+    """A history world made at 08:00 UTC on DAY, the clock stopped (restarted afterwards)."""
+    clock.set_now(at(8))
+    try:
+        yield await history_world(api, await auditor_account(api))
+    finally:
+        clock.set_now(None)

@@ -2,18 +2,20 @@
 
 Each example plays a random history in a fresh organisation: group changes and closures made by
 its administrator through the endpoint, imports moving the watched tenant or requalifying a
-housing, at random instants (the project's clock stopped at each, crossing days). After each
+housing, the watched tenant's departure declared (effective today or days before), at random
+instants (the project's clock stopped at each, crossing days). After each
 step every user logs in and tries to read the watched tenant (and counts what it lists). Then
 `whoCanAccess`, `explainAccess` and `userAccess` at each step's instant must say the same, and
 `between` any two steps must list exactly the users seen with access, with periods that contain
 each observed instant exactly when the user really had access and that start at a change.
+A departure does not end access (requests still read a departed tenant, its landlord keeps the
+file): the answers keep matching the requests, and report the departure from its instant on.
 A day's end crossed between two steps is observed on both sides too (closing dates end there).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -29,6 +31,7 @@ from tests.audit.history_world import (
     HistoryWorld,
     auditor_account,
     history_world,
+    lifted_throttle,  # noqa: F401 (the settings fixture)
 )
 
 DELAYS = [timedelta(0), timedelta(minutes=30), timedelta(hours=5), timedelta(days=1),
@@ -45,6 +48,7 @@ steps = st.lists(
             st.tuples(st.just("move"), st.sampled_from(["h0", "h1", "h2"])),
             st.tuples(st.just("requalify"), st.sampled_from(["h0", "h1", "h2"]),
                       st.sampled_from(["CONVENTIONNE", "PRIVE"]), st.sampled_from(["14", "75"])),
+            st.tuples(st.just("depart"), st.sampled_from([0, 1, 3])),
         ),
     ),
     min_size=2,
@@ -52,12 +56,6 @@ steps = st.lists(
 )
 _start = [datetime(2032, 1, 4, 7, 0, tzinfo=UTC)]
 _auditors: dict[int, str] = {}
-
-
-@pytest.fixture(name="settings")
-def _lifted_throttle(settings):
-    # The clock stands still between steps: every login falls in the same throttle window.
-    return replace(settings, ip_attempts_per_minute=1_000_000, lockout_threshold=1_000_000)
 
 
 @pytest.fixture
@@ -83,9 +81,15 @@ async def _play(world: HistoryWorld, history) -> None:
             await world.close(*args)
         elif kind == "move":
             await world.move_tenant(*args)
+        elif kind == "depart":
+            await world.depart(*args)
         else:
             await world.requalify(*args)
         await world.observe()
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _inside(periods: list[dict], moment: datetime) -> bool:
@@ -99,10 +103,12 @@ def _inside(periods: list[dict], moment: datetime) -> bool:
 async def _check(world: HistoryWorld, first: int, last: int) -> None:
     api, token, keys = world.api, await world.auditor_token(), world.identifiers
     tenant = str(world.tenant.id)
-    for moment, reads, counts in world.seen:
+    for index, (moment, reads, counts) in enumerate(world.seen):
         data = await api.ok(WHO, {"t": tenant, "at": moment.isoformat()}, token)
         who = {keys[w["user"]["identifier"]] for w in data["whoCanAccess"]}
         assert who == {k for k in USERS if reads[k]}, (moment, reads)
+        left = {_instant(w["tenantLeftAt"]) for w in data["whoCanAccess"]}
+        assert left <= {world.left_at(index)}, (moment, left)
         for key in USERS:
             user = str(world.users[key].id)
             seen = await api.ok(USER_ACCESS, {"u": user, "at": moment.isoformat()}, token)
@@ -110,12 +116,19 @@ async def _check(world: HistoryWorld, first: int, last: int) -> None:
         explained = await api.ok(EXPLAIN, {"u": str(world.users["agent"].id), "t": tenant,
                                            "at": moment.isoformat()}, token)
         assert explained["explainAccess"]["allowed"] == reads["agent"], moment
+        assert _instant(explained["explainAccess"]["tenantLeftAt"]) == world.left_at(index), moment
     window = world.seen[first : last + 1]
     between = {"from": window[0][0].isoformat(), "to": window[-1][0].isoformat()}
     data = await api.ok(WHO, {"t": tenant, "between": between}, token)
     periods = {keys[w["user"]["identifier"]]: w["periods"] for w in data["whoCanAccess"]}
     assert set(periods) == {k for k in USERS if any(r[k] for _, r, _ in window)}
     starts = {m for m, _, _ in window}
+    departed = {world.left_at(i) for i in range(first, last + 1)} - {None}
+    explained = await api.ok(EXPLAIN, {"u": str(world.users["agent"].id), "t": tenant,
+                                       "between": between}, token)
+    reported = _instant(explained["explainAccess"]["tenantLeftAt"])
+    # seen left at an observed instant: reported; reported: it is the departure's instant
+    assert reported in (departed or {None, world.departure and world.departure[0]}), reported
     for key, found in periods.items():
         for moment, reads, _ in window:
             assert _inside(found, moment) == reads[key], (key, moment, found)

@@ -5,8 +5,7 @@ answers count the tenants of then (imports are dated)."""
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -14,28 +13,14 @@ from tortoise import Tortoise
 
 from models import AuditEvent, GroupStatePeriod, TenantPlacement, UserStatePeriod
 from resolvers.shared import clock
-from tests.audit.history_world import EXPLAIN, USER_ACCESS, WHO, auditor_account, history_world
-
-DAY = datetime(2031, 3, 10, tzinfo=UTC)  # winter: Paris is UTC+1
-
-
-def at(hour: int, minute: int = 0) -> datetime:
-    return DAY.replace(hour=hour, minute=minute)
-
-
-@pytest.fixture(name="settings")
-def _lifted_throttle(settings):
-    # The clock stands still between steps: every login falls in the same throttle window.
-    return replace(settings, ip_attempts_per_minute=1_000_000, lockout_threshold=1_000_000)
-
-
-@pytest.fixture
-async def world(api):
-    clock.set_now(at(8))
-    try:
-        yield await history_world(api, await auditor_account(api))
-    finally:
-        clock.set_now(None)
+from tests.audit.history_world import (  # noqa: F401 (fixtures: settings, world)
+    EXPLAIN,
+    USER_ACCESS,
+    WHO,
+    at,
+    lifted_throttle,
+    stopped_world,
+)
 
 
 async def _who(world, **when) -> set[str]:

@@ -163,7 +163,9 @@ async def test_the_audit_trail_filtered_from_the_first_to_the_last_day_of_the_ca
     assert everything["auditEvents"]["totalCount"] > 0
     calendar = {"from": "0001-01-01", "to": "9999-12-31"}
     body = await api.ok(AUDIT_EVENTS, {"f": calendar}, demo["CAF.AUDIT"])
-    assert body == everything
+    # the same page; the total counts one event more: the first read, recorded in the trail
+    assert body["auditEvents"]["edges"] == everything["auditEvents"]["edges"]
+    assert body["auditEvents"]["totalCount"] == everything["auditEvents"]["totalCount"] + 1
     for bounds in ({"from": "9999-12-31"}, {"to": "0001-01-01"}):
         body = await api.ok(AUDIT_EVENTS, {"f": bounds}, demo["CAF.AUDIT"])
         assert body["auditEvents"]["totalCount"] == 0
