@@ -19,8 +19,7 @@ from resolvers.audit import chain as audit_log
 from resolvers.habilitations.administration import habilitation_state
 from resolvers.shared import clock
 from tests.accounts.operations import LOGIN
-from tests.declarations.change_operations import DEPARTURE
-from tests.declarations.operations import TENANT
+from tests.declarations.operations import DEPARTURE, TENANT
 from tests.habilitations.operations import CLOSE_USER, SET_USER_GROUPS
 from tests.support.factories import PASSWORD, make_user, organisation_data
 

@@ -21,8 +21,7 @@ from tests.audit.history_world import (  # noqa: F401 (fixtures: settings, world
     stopped_world,
 )
 from tests.audit.operations import VERIFY
-from tests.declarations.change_operations import DEPARTURE
-from tests.declarations.operations import TENANT
+from tests.declarations.operations import DEPARTURE, TENANT
 from tests.support.factories import import_organisations, organisation_data
 
 LEFT = datetime(2031, 3, 10, 23, 0, tzinfo=UTC)  # 2031-03-11 at its start in Paris
