@@ -5,6 +5,8 @@ row carries those columns, and an index in the list's order starts with them. Ea
 ordered index range read up to the page's LIMIT; the arms are merged under the same LIMIT
 (PostgreSQL: Merge Append; SQLite: a merge of the ordered arms), then the page's rows alone are
 joined to their housing. Keyset only: a page starts strictly after its cursor, never at an OFFSET.
+On PostgreSQL, many arms covering most of their organisation (its counters say so, in the same
+statement) are read instead as one range of the organisation's order, the arms as a filter.
 """
 
 from __future__ import annotations
@@ -158,17 +160,19 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
                    term: str | None = None, dense: bool | None = None) -> tuple[str, list[Any]]:
-    """The page's statement. With several arms (no search), the counters choose in the statement
-    between the arms merged and one filtered range of the organisation's order (`dense` forces
-    one: tests)."""
+    """The page's statement. With several arms (PostgreSQL, no search), the counters choose in
+    the statement between the arms merged and one filtered range of the organisation's order
+    (`dense` forces one: tests)."""
     p = _Params(postgres)
     org, n = p(organisation_id), p(limit)
     tail = _conditions(p, after, year, state, term)
     columns = _columns(Tenant, "t")
     density = ""
-    if len(arms) == 1 or term is not None:
+    if len(arms) == 1 or term is not None or not postgres:
         # A search's matches cluster in the order (a last name's prefix): the organisation's
-        # range would read every other arm's rows up to them too.
+        # range would read every other arm's rows up to them too. SQLite runs each gated arm's
+        # co-routine and sort anyway (100 arms over 27,000 tenants: 24 ms either way, 22 ms
+        # merged alone): it keeps the arms merged.
         selects = _by_arms(p, org, n, arms, columns, tail, "", term is not None)
     else:
         chosen = (_dense(p, org, n, arms) if dense is None
