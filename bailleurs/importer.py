@@ -23,6 +23,7 @@ from policies.vocabulary import org_domain
 from resolvers.accounts.passwords import generate_identifier, generate_password, hash_password
 from resolvers.audit import chain as audit_log
 from resolvers.audit import history as audit_history
+from resolvers.declarations.counters import serialise_imports
 
 TYPE_LABELS = {
     HousingType.CONVENTIONNE: "Logements conventionnés",
@@ -120,8 +121,10 @@ async def _organisation(org: dict, settings, report: Report) -> Organisation:
     return row
 
 
-async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
-    """One group per (housing type, département) present, with its policy lines."""
+async def _groups(organisation: Organisation, enforcer, report: Report,
+                  events: list[dict]) -> None:
+    """One group per (housing type, département) present, with its policy lines; the audit
+    events of those created are added to `events`."""
     pairs = set(
         await Housing.filter(organisation_id=organisation.id).values_list(
             "housing_type", "departement"
@@ -142,11 +145,11 @@ async def _groups(organisation: Organisation, enforcer, report: Report) -> None:
                 group_rules(organisation.id, group.id, housing_type.value, [dept])
             )
             # Auditors rebuild past habilitations from the trail: a group exists from this event.
-            await audit_log.record(
-                "group_created", actor_id=None, actor_label="import",
+            events.append(dict(
+                action="group_created", actor_id=None, actor_label="import",
                 organisation_id=organisation.id, target_type="group", target_id=group.id,
                 after={"name": name, "housing_type": housing_type.value, "zones": [dept]},
-            )
+            ))
 
 
 async def import_data(data: dict, settings, registry: EnforcerRegistry | None = None) -> Report:
@@ -156,7 +159,9 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
     report = Report()
     changed_domains: list[str] = []
     organisation_ids: list[int] = []
+    events: list[dict] = []
     async with in_transaction() as connection:
+        await serialise_imports(connection)
         for org in data["organisations"]:
             organisation = await _organisation(org, settings, report)
             organisation_ids.append(organisation.id)
@@ -202,7 +207,7 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                         lambda row, h=h: carried(row, h),
                     )
                     tenants_by_number[t.allocataire_number] = t
-            await _groups(organisation, enforcer, report)
+            await _groups(organisation, enforcer, report, events)
             for payment in org.get("payments", []):
                 month = date.fromisoformat(payment["month"] + "-01")
                 paid_on = (
@@ -221,6 +226,11 @@ async def import_data(data: dict, settings, registry: EnforcerRegistry | None = 
                     "payment",
                 )
             changed_domains.append(domain)
+        # Recorded after every counted write: the counters' triggers lock each organisation
+        # before the audit trail's global lock is taken (migration 0016), as the wizard does, so
+        # no organisation is locked while that lock is held (no deadlock with a declaration).
+        for event in events:
+            await audit_log.record(event.pop("action"), **event)
         # Past answers count the tenants of then: each arrival or move is dated, in this import.
         await audit_history.place_tenants(organisation_ids)
         for domain in changed_domains:  # running service processes hear of it at commit

@@ -70,6 +70,8 @@ class Tenant(Model):
             ("housing_id", "last_name"),
             ("organisation_id", "housing_type", "departement", "last_name", "first_name", "id"),
             ("organisation_id", "housing_type", "last_name", "first_name", "id"),
+            # Many arms covering most of the organisation: one range, the arms as a filter.
+            ("organisation_id", "last_name", "first_name", "id"),
         ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from models.enums import HousingType
+from models.validators import DEPARTEMENTS
 from policies.vocabulary import ANY
 
 HOUSING_TYPES = tuple(t.value for t in HousingType)
@@ -63,13 +64,14 @@ class Scope:
 
     def arms(self) -> list[tuple[str, str | None]]:
         """The same rule as `allows`, as disjoint (housing type, zone) ranges (zone None: all
-        the type's zones), each an index range of the list's order: a page merges them."""
+        the type's zones), each an index range of the list's order: a page merges them. Every
+        département of a type is the type's whole range: the import accepts no other zone."""
         if self.organisation_id is None:
             return []
         arms: list[tuple[str, str | None]] = []
         for housing_type in HOUSING_TYPES:
             zones = {z for t, z in self.grants if t in (housing_type, ANY)}
-            if ANY in zones:
+            if ANY in zones or zones >= DEPARTEMENTS:
                 arms.append((housing_type, None))
             else:
                 arms += [(housing_type, zone) for zone in sorted(zones)]

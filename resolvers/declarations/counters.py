@@ -25,11 +25,23 @@ from policies.vocabulary import Act
 from resolvers.shared.context import Context
 
 TENANTS = "tenant"
+# First key of the counters' per-organisation advisory locks (migration 0016); second key the
+# organisation, or IMPORTS for the lock that serialises imports.
+COUNTER_LOCKS = 715518
+IMPORTS = 0
 # A search's total is counted up to this many rows (a search is not a scope: no counter answers
 # it, and counting every match of a short search costs what the scope costs).
 SEARCH_COUNT_CAP = 1000
 TOTAL = "counted_total"
 STATE = "counted_state"
+
+
+async def serialise_imports(connection: Any) -> None:
+    """Imports one at a time (PostgreSQL; SQLite has one writer): an import locks the
+    organisations it writes in the file's order, so two imports must not interleave."""
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)",
+                                       [COUNTER_LOCKS, IMPORTS])
 
 
 @dataclass(frozen=True)

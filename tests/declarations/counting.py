@@ -8,11 +8,13 @@ from collections import Counter
 
 from tortoise import Tortoise
 
-from models import RentDeclaration, Tenant, TenantCount
+from models import Organisation, RentDeclaration, Tenant, TenantCount
 from models.enums import DeclarationState
 from policies.enforcers import load_enforcer
-from policies.vocabulary import Act, org_domain, user_subject
-from tests.declarations.operations import CAMPAIGN
+from policies.vocabulary import Act, Role, org_domain, user_subject
+from tests.declarations.operations import CAMPAIGN, SAVE, START, VALIDATE
+from tests.support.declaration_ops import BRISSON_ANSWERS
+from tests.support.factories import PASSWORD, import_organisations, make_user, organisation_data
 
 Key = tuple[int, str, str, int, str]
 
@@ -85,3 +87,26 @@ async def served_states(api, token: str) -> Counter[str]:
     assert campaign["remaining"] == served["*"] - served[DeclarationState.TRANSMIS.value]
     return served
 
+
+async def organisation_with_admin(api, name: str, housings) -> tuple[Organisation, str]:
+    await import_organisations(api, organisation_data(name, housings))
+    organisation = await Organisation.get(name=name)
+    admin = await make_user(api, organisation, f"{name}.ADMIN", roles=(Role.ADMINISTRATEUR,))
+    return organisation, await api.login(admin.identifier, PASSWORD)
+
+
+async def declare(api, token: str, tenant: Tenant, transmit: bool) -> str | None:
+    """The wizard through HTTP; None when a racing twin already transmitted it."""
+    started = (await api.ok(START, {"tenantId": str(tenant.id)}, token))["startRentDeclaration"]
+    for step in BRISSON_ANSWERS if transmit else BRISSON_ANSWERS[:1]:
+        body = await api.gql(SAVE, {"id": started["id"], "input": step}, token)
+        if "errors" in body:
+            assert body["errors"][0]["extensions"]["code"] == "CONFLICT", body
+            return None
+    if not transmit:
+        return "brouillon"
+    body = await api.gql(VALIDATE, {"id": started["id"]}, token)
+    if "errors" in body:
+        assert body["errors"][0]["extensions"]["code"] == "CONFLICT", body
+        return None
+    return body["data"]["validateRentDeclaration"]["state"]

@@ -12,18 +12,18 @@ from tortoise import Tortoise
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from bailleurs.db import migrate_database, tortoise_config
-from models import Organisation, Tenant, User
+from models import Organisation, User
 from policies.vocabulary import Role
 from resolvers.declarations.counters import SEARCH_COUNT_CAP
 from tests.declarations.counting import (
     PAGE,
     assert_counters_exact,
+    declare,
     full_count,
+    organisation_with_admin,
     readable_states,
     served_states,
 )
-from tests.declarations.operations import SAVE, START, VALIDATE
-from tests.support.declaration_ops import BRISSON_ANSWERS
 from tests.support.factories import (
     PASSWORD,
     group,
@@ -36,41 +36,17 @@ from tests.support.factories import (
 YEAR = 2026  # the test settings' campaign
 
 
-async def _organisation(api, name: str, housings) -> tuple[Organisation, str]:
-    await import_organisations(api, organisation_data(name, housings))
-    organisation = await Organisation.get(name=name)
-    admin = await make_user(api, organisation, f"{name}.ADMIN", roles=(Role.ADMINISTRATEUR,))
-    return organisation, await api.login(admin.identifier, PASSWORD)
-
-
-async def _declare(api, token: str, tenant: Tenant, transmit: bool) -> str | None:
-    """The wizard through HTTP; None when a racing twin already transmitted it."""
-    started = (await api.ok(START, {"tenantId": str(tenant.id)}, token))["startRentDeclaration"]
-    for step in BRISSON_ANSWERS if transmit else BRISSON_ANSWERS[:1]:
-        body = await api.gql(SAVE, {"id": started["id"], "input": step}, token)
-        if "errors" in body:
-            assert body["errors"][0]["extensions"]["code"] == "CONFLICT", body
-            return None
-    if not transmit:
-        return "brouillon"
-    body = await api.gql(VALIDATE, {"id": started["id"]}, token)
-    if "errors" in body:
-        assert body["errors"][0]["extensions"]["code"] == "CONFLICT", body
-        return None
-    return body["data"]["validateRentDeclaration"]["state"]
-
-
 async def test_twenty_parallel_declarations_leave_the_counts_exact(api):
     # given: 24 tenants over two (type, département) pairs, and a user seeing one of them
-    organisation, token = await _organisation(
+    organisation, token = await organisation_with_admin(
         api, "PARALLELE", [("CONVENTIONNE", "14", 12), ("PRIVE", "2A", 12)])
     tenants = sorted(await tenants_of(organisation), key=lambda t: t.id)
     reader = await make_user(api, organisation, "PARALLELE.LECTEUR",
                              groups=(await group(organisation, "conventionne", "14"),))
     reader_token = await api.login(reader.identifier, PASSWORD)
     # when: 20 declarations at once (14 transmitted, 6 left as drafts), 6 of them twice at once
-    jobs = [_declare(api, token, t, transmit=i < 14) for i, t in enumerate(tenants[:20])]
-    jobs += [_declare(api, token, t, transmit=True) for t in tenants[:6]]
+    jobs = [declare(api, token, t, transmit=i < 14) for i, t in enumerate(tenants[:20])]
+    jobs += [declare(api, token, t, transmit=True) for t in tenants[:6]]
     outcomes = await asyncio.gather(*jobs)
     # then: each tenant's declaration counted once, in its final state
     assert outcomes.count("TRANSMIS") == 14 and outcomes[14:20] == ["brouillon"] * 6
@@ -99,7 +75,7 @@ async def test_declarations_during_an_import_into_the_same_pairs_stay_exact(api)
         housing["tenants"] += organisation_data("X", [("PRIVE", "14", 10)])["housings"][0][
             "tenants"]
     newcomer = organisation_data("NOUVELLE", [("PRIVE", "75", 3), ("CONVENTIONNE", "14", 3)])
-    jobs = [_declare(api, token, t, transmit=i % 2 == 0) for i, t in enumerate(tenants)]
+    jobs = [declare(api, token, t, transmit=i % 2 == 0) for i, t in enumerate(tenants)]
     outcomes = await asyncio.gather(import_organisations(api, newcomer, data), *jobs)
     # then
     assert outcomes[1:].count("TRANSMIS") == 10 and outcomes[1:].count("brouillon") == 10
@@ -119,9 +95,9 @@ async def test_an_import_that_moves_housing_and_tenants_moves_their_counts(api):
     token = await api.login(admin.identifier, PASSWORD)
     by_number = {t.allocataire_number: t for t in await tenants_of(organisation)}
     first, second = data["housings"]
-    await _declare(api, token, by_number[first["tenants"][0]["allocataireNumber"]], True)
-    await _declare(api, token, by_number[first["tenants"][1]["allocataireNumber"]], False)
-    await _declare(api, token, by_number[second["tenants"][0]["allocataireNumber"]], True)
+    await declare(api, token, by_number[first["tenants"][0]["allocataireNumber"]], True)
+    await declare(api, token, by_number[first["tenants"][1]["allocataireNumber"]], False)
+    await declare(api, token, by_number[second["tenants"][0]["allocataireNumber"]], True)
     # when: the next import moves the first housing to the 971 and a tenant to the other housing
     first["departement"], first["postalCode"] = "971", "97110"
     second["tenants"].append(first["tenants"].pop(1))
@@ -141,7 +117,7 @@ async def test_an_import_that_moves_housing_and_tenants_moves_their_counts(api):
 
 async def test_a_search_counts_up_to_its_cap_and_says_so(api):
     # given: one more tenant than the cap, all named NOM…
-    organisation, token = await _organisation(
+    organisation, token = await organisation_with_admin(
         api, "NOMBREUSE", [("CONVENTIONNE", "14", SEARCH_COUNT_CAP + 1)])
     one = (await tenants_of(organisation))[0]
     # when
@@ -158,9 +134,9 @@ async def test_a_search_counts_up_to_its_cap_and_says_so(api):
 
 async def test_a_page_past_the_end_still_tells_the_total(api):
     # given: three tenants, one of them transmitted, read three at a time
-    organisation, token = await _organisation(api, "PETITE", [("PRIVE", "2A", 3)])
+    organisation, token = await organisation_with_admin(api, "PETITE", [("PRIVE", "2A", 3)])
     tenant = (await tenants_of(organisation))[0]
-    await _declare(api, token, tenant, transmit=True)
+    await declare(api, token, tenant, transmit=True)
     for filter_, total in (({}, 3), ({"declarationState": "TRANSMIS"}, 1),
                            ({"declarationState": "NON_SAISI"}, 2),
                            ({"search": tenant.first_name}, 1)):

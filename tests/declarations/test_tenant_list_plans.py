@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import product
 from typing import Any
 
 import asyncpg
 import pytest
 
 from models.enums import DeclarationState
+from models.validators import DEPARTEMENTS as DEPARTEMENTS_OF_FRANCE
+from policies.scope import Scope
 from resolvers.declarations.tenant_pages import page_statement
 
 TENANTS = 30_000
@@ -123,6 +126,12 @@ ONE_PAIR = [("conventionne", "04")]
 ALL_PAIRS = [(t, f"{d:02d}") for t in ("conventionne", "prive") for d in range(1, 51)]
 EVERY_ZONE = [("conventionne", None), ("prive", None)]
 SCOPES = {"1 pair": ONE_PAIR, "100 pairs": ALL_PAIRS, "every zone": EVERY_ZONE}
+# Several arms: the counters choose between the arms merged and the organisation's range with
+# the arms as a filter (None); each way is also forced, so that both stay page-bounded. Forced
+# on arms covering the whole organisation, the arms merged read a page per arm: a quarter of
+# this scope for the page itself, more under a state filter (a page ÷ the state's share per
+# arm), which is why the counters choose the organisation's range there.
+WAYS = {"chosen": None, "arms merged": False, "organisation's range": True}
 CASES = {
     "page": {},
     "transmitted": {"state": DeclarationState.TRANSMIS},
@@ -145,12 +154,17 @@ async def _middle(conn, arms, scope: int) -> list[Any]:
 
 
 async def test_every_list_statement_reads_the_page_not_the_scope(filled):
-    assert await _faults_of(filled, CASES) == []
+    found = await _faults_of(filled, CASES)
+    assert found == [], "\n".join(map(str, found))
 
 
 @pytest.mark.xfail(strict=True, reason="a rare search term reads its arms' ranges (issue 14)")
 async def test_every_search_statement_reads_the_page_not_the_scope(filled):
     assert await _faults_of(filled, SEARCHES) == []
+
+
+def _ways(arms) -> dict[str, bool | None]:
+    return WAYS if len(arms) > 1 else {"chosen": None}
 
 
 async def _faults_of(conn, cases: dict[str, dict]) -> list[tuple[str, str, str, str]]:
@@ -160,14 +174,68 @@ async def _faults_of(conn, cases: dict[str, dict]) -> list[tuple[str, str, str, 
         scope = await _scope_size(conn, arms)
         assert scope >= 8_000
         deep = await _middle(conn, arms, scope)
-        for case, options in cases.items():
-            sql, values = page_statement(True, BIG, arms, 51, None, YEAR, **options)
+        for (case, options), (way, dense) in product(cases.items(), _ways(arms).items()):
+            if dense is False and "state" in options:
+                continue
+            sql, values = page_statement(True, BIG, arms, 51, None, YEAR, **options,
+                                         dense=dense)
             first = await conn.fetch(sql, *values)
             assert len(first) == 51 or case.startswith("search"), (scope_name, case)
             # when: page 1, a deep keyset page and the page after page 1 are planned and run
             for page, after in (("1", None), ("deep", deep),
                                 ("2", _key(first[-1]) if first else None)):
-                sql, values = page_statement(True, BIG, arms, 51, after, YEAR, **options)
+                sql, values = page_statement(True, BIG, arms, 51, after, YEAR, **options,
+                                             dense=dense)
                 plan = await _explain(conn, sql, values)
-                found += [(scope_name, case, page, f) for f in faults(plan, scope)]
+                found += [(scope_name, f"{case} ({way})", page, f)
+                          for f in faults(plan, scope)]
     return found
+
+
+def _read(plan: dict[str, Any]) -> set[str]:
+    """The tenant indexes a plan's executed nodes read."""
+    return {node["Index Name"] for node in _walk(plan)
+            if node.get("Actual Loops", 0) and node.get("Index Name", "").startswith(
+                ("idx_tenant_", "tenant_"))}
+
+
+async def test_many_arms_over_most_of_the_organisation_read_its_range_in_order(filled):
+    # given: 100 pairs holding every tenant of the organisation, and a tenth of them
+    few = ALL_PAIRS[60:70]
+    ordered = await filled.fetchval(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'tenant' "
+        "AND indexdef LIKE '%(organisation_id, last_name, first_name, id)'")
+    for arms, ranged in ((ALL_PAIRS, True), (few, False)):
+        # when: page 1 is planned and run with the choice left to the counters
+        sql, values = page_statement(True, BIG, arms, 51, None, YEAR)
+        read = _read(await _explain(filled, sql, values))
+        # then: the organisation's ordered index when the arms cover most of it, else the
+        # per-pair ranges
+        assert (ordered in read) is ranged, (len(arms), ordered, read)
+
+
+async def test_every_way_of_reading_the_arms_gives_the_same_rows_in_the_same_order(filled):
+    for (scope_name, arms), (case, options) in product(SCOPES.items(), CASES.items()):
+        after = None
+        for _ in range(3):  # page 1 and two keyset pages
+            pages = []
+            for dense in _ways(arms).values():
+                sql, values = page_statement(True, BIG, arms, 51, after, YEAR, **options,
+                                             dense=dense)
+                pages.append([(r["id"], r["counted_total"]) for r in await filled.fetch(
+                    sql, *values)])
+            assert len(pages[0]) == 51, (scope_name, case)
+            assert all(p == pages[0] for p in pages), (scope_name, case)
+            after = _key(await filled.fetchrow(
+                "SELECT last_name, first_name, id FROM tenant WHERE id = $1", pages[0][-1][0]))
+
+
+def test_every_departement_of_a_type_is_one_range_of_the_type():
+    # given: grants on every département of prive one by one, and on all but one of conventionne
+    every = {("prive", d) for d in DEPARTEMENTS_OF_FRANCE}
+    all_but_one = {("conventionne", d) for d in sorted(DEPARTEMENTS_OF_FRANCE)[1:]}
+    # when: the scope becomes arms
+    arms = Scope(BIG, frozenset(every | all_but_one)).arms()
+    # then: prive is one range; conventionne keeps its pairs (one zone is missing)
+    assert ("prive", None) in arms and not any(t == "prive" and z for t, z in arms)
+    assert len([a for a in arms if a[0] == "conventionne"]) == len(DEPARTEMENTS_OF_FRANCE) - 1
