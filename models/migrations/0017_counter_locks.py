@@ -102,6 +102,6 @@ def _on_postgres(sql: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0015_org_order_index")]
+    dependencies = [("models", "0016_org_order_index")]
 
     operations = [ops.RunPython(_on_postgres(CREATE), _on_postgres(GLOBAL))]

@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0014_audit_checkpoints")]
+    dependencies = [("models", "0015_tenant_departures")]
 
     operations = [
         ops.AddIndex(model_name="Tenant", index=Index(fields=[
