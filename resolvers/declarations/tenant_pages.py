@@ -5,6 +5,10 @@ row carries those columns, and an index in the list's order starts with them. Ea
 ordered index range read up to the page's LIMIT; the arms are merged under the same LIMIT
 (PostgreSQL: Merge Append; SQLite: a merge of the ordered arms), then the page's rows alone are
 joined to their housing. Keyset only: a page starts strictly after its cursor, never at an OFFSET.
+
+A search starts from the term's matches in the scope, read from a trigram index (`_searched`): a
+rare term never walks the ranges, a common one does, where a page of matches is a few pages of
+rows.
 """
 
 from __future__ import annotations
@@ -41,12 +45,22 @@ def _columns(model: Any, alias: str, prefix: str = "") -> str:
 
 
 def _conditions(p: _Params, after: list[Any] | None, year: int,
-                state: DeclarationState | None, term: str | None) -> str:
-    """What every arm adds to its range: the cursor, the state and the search (bound once)."""
+                state: DeclarationState | None, term: str | None, per_row: bool = False) -> str:
+    """What every arm adds to its range: the cursor, the state and the search (bound once).
+    `per_row`: the state read for each row kept so far (a scalar subquery, which PostgreSQL
+    never turns into a join reading every declaration of the year)."""
     sql = ""
     if after is not None:
         sql += f" AND ({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"
-    if state is not None:
+    if state is not None and per_row:
+        stored = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = t.id "
+                  f"AND d.year = {p(year)})")
+        if state == DeclarationState.NON_SAISI:
+            value = p(state.value)
+            sql += f" AND COALESCE({stored}, {value}) = {value}"
+        else:
+            sql += f" AND {stored} = {p(state.value)}"
+    elif state is not None:
         declared = (f"SELECT 1 FROM rent_declaration d WHERE d.tenant_id = t.id "
                     f"AND d.year = {p(year)}")
         if state == DeclarationState.NON_SAISI:
@@ -60,19 +74,10 @@ def _conditions(p: _Params, after: list[Any] | None, year: int,
 
 
 def _total(p: _Params, org: str, arms: list[tuple[str, str | None]], year: int,
-              state: DeclarationState | None, term: str | None) -> str:
+           state: DeclarationState | None) -> str:
     """The list's total as a scalar subquery of the page's statement: a sum of the counter rows
-    of the arms, or for a search the matches counted up to SEARCH_COUNT_CAP + 1."""
-    def arm(alias: str, housing_type: str, zone: str | None) -> str:
-        sql = f"{alias}.housing_type = {p(housing_type)}"
-        return f"({sql} AND {alias}.departement = {p(zone)})" if zone is not None else f"({sql})"
-
-    if term is not None:
-        where = " OR ".join(arm("t", *a) for a in arms)
-        return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM tenant t WHERE t.organisation_id = {org} "
-                f"AND ({where}){_conditions(p, None, year, state, term)} "
-                f"LIMIT {p(SEARCH_COUNT_CAP + 1)}) AS b)")
-    where = " OR ".join(arm("c", *a) for a in arms)
+    of the arms (a search's total is its capped count, `_searched`)."""
+    where = _arms_where(p, "c", arms)
     # Every value bound is used: PostgreSQL cannot type a parameter the text never mentions.
     every = f"(c.year = {int(EVERY_YEAR)} AND c.kind = '{TENANTS}')"
     if state is None:
@@ -88,13 +93,8 @@ def _total(p: _Params, org: str, arms: list[tuple[str, str | None]], year: int,
             f"WHERE c.organisation_id = {org} AND ({where}) AND {kinds})")
 
 
-def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
-                   limit: int, after: list[Any] | None, year: int,
-                   state: DeclarationState | None = None,
-                   term: str | None = None) -> tuple[str, list[Any]]:
-    p = _Params(postgres)
-    org, n = p(organisation_id), p(limit)
-    tail = _conditions(p, after, year, state, term)
+def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], tail: str) -> str:
+    """The arms' ordered index ranges, each read up to the page's LIMIT, merged under it."""
     columns = _columns(Tenant, "t")
     selects = []
     for housing_type, zone in arms:
@@ -104,16 +104,105 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
         selects.append(f"SELECT {columns} FROM tenant t WHERE {where}{tail} "
                        f"ORDER BY {_ORDER_SQL} LIMIT {n}")
     if len(selects) == 1:
-        merged = selects[0]
+        return selects[0]
+    return " UNION ALL ".join(
+        f"SELECT * FROM ({s}) AS a{i}" for i, s in enumerate(selects)
+    ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
+
+
+def _arms_where(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
+    def arm(housing_type: str, zone: str | None) -> str:
+        sql = f"{alias}.housing_type = {p(housing_type)}"
+        return f"({sql} AND {alias}.departement = {p(zone)})" if zone is not None else f"({sql})"
+
+    return " OR ".join(arm(*a) for a in arms)
+
+
+# Beyond this many arms, a search's index scan narrows to the organisation alone and the arms are
+# checked on each match: an OR of many arms (PostgreSQL: a bitmap scan each; SQLite: a phrase
+# each) costs more than it saves.
+ARM_PHRASES = 8
+
+
+def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: str) -> str:
+    """SQLite's MATCH: the term's trigrams and the caller's scope text (migration 0015)."""
+    if len(arms) > ARM_PHRASES:
+        scope = f'"/{organisation_id}/"'
     else:
-        merged = " UNION ALL ".join(
-            f"SELECT * FROM ({s}) AS a{i}" for i, s in enumerate(selects)
-        ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
+        scope = " OR ".join(f'"/{organisation_id}/{t}/{z}/"' if z is not None
+                            else f'"/{organisation_id}/{t}/"' for t, z in arms)
+    # The term is normalised (letters, digits, spaces): nothing in it ends a quoted phrase.
+    return f'scope : ({scope}) AND words : "{term}"'
+
+
+def _searched(p: _Params, organisation_id: int, org: str, n: str,
+              arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
+              state: DeclarationState | None, term: str) -> tuple[str, str]:
+    """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
+
+    `found` holds the scope's matches, from the trigram index (PostgreSQL: the GIN index that
+    also holds the scope columns, planned whole and read lazily; SQLite: the FTS5 table, read
+    up to the cap); `counted` reads at most SEARCH_COUNT_CAP + 1 of them and is the total.
+    Fewer than that and `found` is complete: the page is its rows sorted after the cursor. As
+    many and the term is common in the scope: the arms' ordered ranges find a page of matches
+    within a few pages' rows. The branch not taken does not run: its scan is behind a condition
+    on the count alone, tested once."""
+    cap = p(SEARCH_COUNT_CAP + 1)
+    arms_sql = f"({_arms_where(p, 't', arms)})"
+    state_sql = _conditions(p, None, year, state, None, per_row=True)
+    like = _conditions(p, None, year, None, term)
+    keys = "t.id, t.last_name, t.first_name"
+    if not p.postgres:
+        # CROSS JOIN: SQLite keeps the full-text table as the outer loop.
+        found = (f"SELECT {keys} FROM tenant_search CROSS JOIN tenant t "
+                 f"ON t.id = tenant_search.rowid WHERE tenant_search MATCH "
+                 f"{p(_full_text(organisation_id, arms, term))} AND t.organisation_id = {org} "
+                 f"AND {arms_sql}{state_sql}{like} LIMIT {cap}")
+        counted = "SELECT COUNT(*) AS n FROM found"
+    elif len(arms) > ARM_PHRASES:
+        # As many arms, as many index scans: the index narrows to the organisation and the
+        # term, each match is checked against the arms (OFFSET 0 keeps them out of the scan).
+        found = (f"SELECT {keys} FROM (SELECT {keys}, t.housing_type, t.departement "
+                 f"FROM tenant t WHERE t.organisation_id = {org}{like} OFFSET 0) AS t "
+                 f"WHERE {arms_sql}{state_sql}")
+    else:
+        found = f"SELECT {keys} FROM tenant t WHERE t.organisation_id = {org} AND {arms_sql}" \
+                f"{state_sql}{like}"
+    if p.postgres:
+        counted = f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM found LIMIT {cap}) AS c"
+    kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
+    tail = _conditions(p, after, year, state, term)
+    if p.postgres:  # a condition on the count alone: a one-time filter above the scan
+        few_limit, many_limit = n, n
+        kept.insert(0, f"(SELECT n FROM counted) < {cap}")
+        tail += f" AND (SELECT n FROM counted) >= {cap}"
+    else:  # SQLite tests a WHERE term on every row, a LIMIT of 0 once before the scan
+        few_limit = f"(CASE WHEN (SELECT n FROM counted) < {cap} THEN {n} ELSE 0 END)"
+        many_limit = f"(CASE WHEN (SELECT n FROM counted) >= {cap} THEN {n} ELSE 0 END)"
+    cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
+    few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
+           f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
+    many = _ranges(p, org, many_limit, arms, tail)
+    ctes = f"WITH found AS MATERIALIZED ({found}), counted AS MATERIALIZED ({counted}) "
+    return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
+
+
+def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
+                   limit: int, after: list[Any] | None, year: int,
+                   state: DeclarationState | None = None,
+                   term: str | None = None) -> tuple[str, list[Any]]:
+    p = _Params(postgres)
+    org, n = p(organisation_id), p(limit)
+    if term is not None:
+        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term)
+        total = "(SELECT n FROM counted)"
+    else:
+        ctes, merged = "", _ranges(p, org, n, arms, _conditions(p, after, year, state, None))
+        total = _total(p, org, arms, year, state)
     state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
                 f"AND d.year = {p(year)}) AS {STATE}")
-    total = f"{_total(p, org, arms, year, state, term)} AS {TOTAL}"
-    sql = (f"SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, {total} "
-           f"FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
+    sql = (f"{ctes}SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, "
+           f"{total} AS {TOTAL} FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
            f"ORDER BY k.last_name, k.first_name, k.id")
     return sql, p.values
 
