@@ -27,16 +27,29 @@ _ORDER_SQL = ", ".join(ORDER)
 
 
 class _Params:
-    """Numbered placeholders in the connection's style; a value bound once may be used often."""
+    """Numbered placeholders in the connection's style; a value bound once may be used often.
 
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
+    `inline`: the values the service itself chose (organisation, arms, limits, the normalised
+    term) are written as literals, so that PostgreSQL plans the statement for them: a prepared
+    statement run often gets a generic plan, which cannot tell a rare term from a common one and
+    walks the ranges. The cursor, from the client, stays a parameter."""
+
+    def __init__(self, postgres: bool, inline: bool = False) -> None:
+        self.postgres, self.inline = postgres, inline
         self.values: list[Any] = []
 
     def __call__(self, value: Any) -> str:
         self.values.append(value)
         n = len(self.values)
         return f"${n}" if self.postgres else f"?{n}"
+
+    def fixed(self, value: int | str) -> str:
+        """A value of the service's own: a literal when inlining, else a parameter."""
+        if not self.inline:
+            return self(value)
+        if isinstance(value, int):
+            return str(int(value))
+        return "'" + value.replace("'", "''") + "'"
 
 
 def _columns(model: Any, alias: str, prefix: str = "") -> str:
@@ -54,22 +67,22 @@ def _conditions(p: _Params, after: list[Any] | None, year: int,
         sql += f" AND ({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"
     if state is not None and per_row:
         stored = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = t.id "
-                  f"AND d.year = {p(year)})")
+                  f"AND d.year = {p.fixed(year)})")
         if state == DeclarationState.NON_SAISI:
-            value = p(state.value)
+            value = p.fixed(state.value)
             sql += f" AND COALESCE({stored}, {value}) = {value}"
         else:
-            sql += f" AND {stored} = {p(state.value)}"
+            sql += f" AND {stored} = {p.fixed(state.value)}"
     elif state is not None:
         declared = (f"SELECT 1 FROM rent_declaration d WHERE d.tenant_id = t.id "
-                    f"AND d.year = {p(year)}")
+                    f"AND d.year = {p.fixed(year)}")
         if state == DeclarationState.NON_SAISI:
-            sql += f" AND NOT EXISTS ({declared} AND d.state <> {p(state.value)})"
+            sql += f" AND NOT EXISTS ({declared} AND d.state <> {p.fixed(state.value)})"
         else:
-            sql += f" AND EXISTS ({declared} AND d.state = {p(state.value)})"
+            sql += f" AND EXISTS ({declared} AND d.state = {p.fixed(state.value)})"
     if term is not None:
         # The term is normalised (letters, digits, spaces): nothing in it is a LIKE wildcard.
-        sql += f" AND t.search_text LIKE {p(f'%{term}%')}"
+        sql += f" AND t.search_text LIKE {p.fixed(f'%{term}%')}"
     return sql
 
 
@@ -84,11 +97,11 @@ def _total(p: _Params, org: str, arms: list[tuple[str, str | None]], year: int,
         kinds, amount = every, "c.total"
     elif state == DeclarationState.NON_SAISI:
         declared = [DeclarationState.BROUILLON.value, DeclarationState.TRANSMIS.value]
-        kinds = (f"({every} OR (c.year = {p(year)} AND c.kind IN "
-                 f"({', '.join(p(k) for k in declared)})))")
+        kinds = (f"({every} OR (c.year = {p.fixed(year)} AND c.kind IN "
+                 f"({', '.join(p.fixed(k) for k in declared)})))")
         amount = f"CASE WHEN c.kind = '{TENANTS}' THEN c.total ELSE -c.total END"
     else:
-        kinds, amount = f"(c.year = {p(year)} AND c.kind = {p(state.value)})", "c.total"
+        kinds, amount = f"(c.year = {p.fixed(year)} AND c.kind = {p.fixed(state.value)})", "c.total"
     return (f"(SELECT COALESCE(SUM({amount}), 0) FROM tenant_count c "
             f"WHERE c.organisation_id = {org} AND ({where}) AND {kinds})")
 
@@ -98,9 +111,9 @@ def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], ta
     columns = _columns(Tenant, "t")
     selects = []
     for housing_type, zone in arms:
-        where = f"t.organisation_id = {org} AND t.housing_type = {p(housing_type)}"
+        where = f"t.organisation_id = {org} AND t.housing_type = {p.fixed(housing_type)}"
         if zone is not None:
-            where += f" AND t.departement = {p(zone)}"
+            where += f" AND t.departement = {p.fixed(zone)}"
         selects.append(f"SELECT {columns} FROM tenant t WHERE {where}{tail} "
                        f"ORDER BY {_ORDER_SQL} LIMIT {n}")
     if len(selects) == 1:
@@ -112,12 +125,17 @@ def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], ta
 
 def _arms_where(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
     def arm(housing_type: str, zone: str | None) -> str:
-        sql = f"{alias}.housing_type = {p(housing_type)}"
-        return f"({sql} AND {alias}.departement = {p(zone)})" if zone is not None else f"({sql})"
+        sql = f"{alias}.housing_type = {p.fixed(housing_type)}"
+        if zone is None:
+            return f"({sql})"
+        return f"({sql} AND {alias}.departement = {p.fixed(zone)})"
 
     return " OR ".join(arm(*a) for a in arms)
 
 
+# A search sorts up to this many matches of the scope (≈ 10 ms); beyond, the term is in a good
+# share of the scope and the ordered ranges meet a page of matches first.
+SORTED_MATCHES = 10_000
 # Beyond this many arms, a search's index scan narrows to the organisation alone and the arms are
 # checked on each match: an OR of many arms (PostgreSQL: a bitmap scan each; SQLite: a phrase
 # each) costs more than it saves.
@@ -142,34 +160,29 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
 
     `found` holds the scope's matches, from the trigram index (PostgreSQL: the GIN index that
     also holds the scope columns, planned whole and read lazily; SQLite: the FTS5 table, read
-    up to the cap); `counted` reads at most SEARCH_COUNT_CAP + 1 of them and is the total.
-    Fewer than that and `found` is complete: the page is its rows sorted after the cursor. As
-    many and the term is common in the scope: the arms' ordered ranges find a page of matches
-    within a few pages' rows. The branch not taken does not run: its scan is behind a condition
-    on the count alone, tested once."""
-    cap = p(SEARCH_COUNT_CAP + 1)
+    up to SORTED_MATCHES); `counted` reads at most SORTED_MATCHES of them (the total is that
+    count up to SEARCH_COUNT_CAP + 1). Fewer and `found` is complete: the page is its rows
+    sorted after the cursor — a term whose matches sit together in the list's order (a last
+    name) costs its matches, not the rows sorted before them. As many and the term is in a good
+    share of the scope: the arms' ordered ranges find a page of matches within a few pages'
+    rows. The branch not taken does not run: its scan is behind a condition on the count alone,
+    tested once."""
+    cap = p.fixed(SORTED_MATCHES)
     arms_sql = f"({_arms_where(p, 't', arms)})"
     state_sql = _conditions(p, None, year, state, None, per_row=True)
     like = _conditions(p, None, year, None, term)
     keys = "t.id, t.last_name, t.first_name"
-    if not p.postgres:
-        # CROSS JOIN: SQLite keeps the full-text table as the outer loop.
-        found = (f"SELECT {keys} FROM tenant_search CROSS JOIN tenant t "
-                 f"ON t.id = tenant_search.rowid WHERE tenant_search MATCH "
-                 f"{p(_full_text(organisation_id, arms, term))} AND t.organisation_id = {org} "
-                 f"AND {arms_sql}{state_sql}{like} LIMIT {cap}")
-        counted = "SELECT COUNT(*) AS n FROM found"
-    elif len(arms) > ARM_PHRASES:
-        # As many arms, as many index scans: the index narrows to the organisation and the
-        # term, each match is checked against the arms (OFFSET 0 keeps them out of the scan).
-        found = (f"SELECT {keys} FROM (SELECT {keys}, t.housing_type, t.departement "
-                 f"FROM tenant t WHERE t.organisation_id = {org}{like} OFFSET 0) AS t "
-                 f"WHERE {arms_sql}{state_sql}")
-    else:
-        found = f"SELECT {keys} FROM tenant t WHERE t.organisation_id = {org} AND {arms_sql}" \
-                f"{state_sql}{like}"
-    if p.postgres:
-        counted = f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM found LIMIT {cap}) AS c"
+    # SQLite: CROSS JOIN keeps the full-text table as the outer loop.
+    source = "tenant t WHERE" if p.postgres else (
+        f"tenant_search CROSS JOIN tenant t ON t.id = tenant_search.rowid WHERE tenant_search "
+        f"MATCH {p.fixed(_full_text(organisation_id, arms, term))} AND")
+    # One arm on PostgreSQL: in the list's order, so that a term in most rows is read along the
+    # arm's ordered range up to the cap (a sort of the few matches of a rare one) rather than
+    # as a bitmap of the whole arm; an ORDER BY over many arms would sort the scope's matches.
+    ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres and len(arms) == 1 else ""
+    found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND {arms_sql}{state_sql}"
+             f"{like}{ordered} LIMIT {cap}")
+    counted = "SELECT COUNT(*) AS n FROM found"
     kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
     tail = _conditions(p, after, year, state, term)
     if p.postgres:  # a condition on the count alone: a one-time filter above the scan
@@ -191,16 +204,18 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
                    term: str | None = None) -> tuple[str, list[Any]]:
-    p = _Params(postgres)
-    org, n = p(organisation_id), p(limit)
+    p = _Params(postgres, inline=postgres and term is not None)
+    org, n = p.fixed(organisation_id), p.fixed(limit)
     if term is not None:
         ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term)
-        total = "(SELECT n FROM counted)"
+        # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
+        most = p.fixed(SEARCH_COUNT_CAP + 1)
+        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
     else:
         ctes, merged = "", _ranges(p, org, n, arms, _conditions(p, after, year, state, None))
         total = _total(p, org, arms, year, state)
     state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
-                f"AND d.year = {p(year)}) AS {STATE}")
+                f"AND d.year = {p.fixed(year)}) AS {STATE}")
     sql = (f"{ctes}SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, "
            f"{total} AS {TOTAL} FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
            f"ORDER BY k.last_name, k.first_name, k.id")
