@@ -136,9 +136,8 @@ def _arms_where(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> s
 # A search sorts up to this many matches of the scope (≈ 10 ms); beyond, the term is in a good
 # share of the scope and the ordered ranges meet a page of matches first.
 SORTED_MATCHES = 10_000
-# Beyond this many arms, a search's index scan narrows to the organisation alone and the arms are
-# checked on each match: an OR of many arms (PostgreSQL: a bitmap scan each; SQLite: a phrase
-# each) costs more than it saves.
+# Beyond this many arms, SQLite's full-text MATCH narrows to the organisation alone and the arms
+# are checked on each match: an OR of many scope phrases costs more than it saves.
 ARM_PHRASES = 8
 
 
@@ -158,10 +157,10 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
               state: DeclarationState | None, term: str) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
-    `found` holds the scope's matches, from the trigram index (PostgreSQL: the GIN index that
-    also holds the scope columns, planned whole and read lazily; SQLite: the FTS5 table, read
-    up to SORTED_MATCHES); `counted` reads at most SORTED_MATCHES of them (the total is that
-    count up to SEARCH_COUNT_CAP + 1). Fewer and `found` is complete: the page is its rows
+    `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
+    (PostgreSQL: the GIN index that also holds the scope columns; SQLite: the FTS5 table);
+    `counted` is their number (the total is that count up to SEARCH_COUNT_CAP + 1).
+    Fewer and `found` is complete: the page is its rows
     sorted after the cursor — a term whose matches sit together in the list's order (a last
     name) costs its matches, not the rows sorted before them. As many and the term is in a good
     share of the scope: the arms' ordered ranges find a page of matches within a few pages'
