@@ -7,6 +7,10 @@ ordered index range read up to the page's LIMIT; the arms are merged under the s
 joined to their housing. Keyset only: a page starts strictly after its cursor, never at an OFFSET.
 On PostgreSQL, many arms covering most of their organisation (its counters say so, in the same
 statement) are read instead as one range of the organisation's order, the arms as a filter.
+
+A search starts from the term's matches in the scope, read from a trigram index (`_searched`): a
+rare term never walks the ranges, a common one does, where a page of matches is a few pages of
+rows.
 """
 
 from __future__ import annotations
@@ -25,16 +29,29 @@ _ORDER_SQL = ", ".join(ORDER)
 
 
 class _Params:
-    """Numbered placeholders in the connection's style; a value bound once may be used often."""
+    """Numbered placeholders in the connection's style; a value bound once may be used often.
 
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
+    `inline`: the values the service itself chose (organisation, arms, limits, the normalised
+    term) are written as literals, so that PostgreSQL plans the statement for them: a prepared
+    statement run often gets a generic plan, which cannot tell a rare term from a common one and
+    walks the ranges. The cursor, from the client, stays a parameter."""
+
+    def __init__(self, postgres: bool, inline: bool = False) -> None:
+        self.postgres, self.inline = postgres, inline
         self.values: list[Any] = []
 
     def __call__(self, value: Any) -> str:
         self.values.append(value)
         n = len(self.values)
         return f"${n}" if self.postgres else f"?{n}"
+
+    def fixed(self, value: int | str) -> str:
+        """A value of the service's own: a literal when inlining, else a parameter."""
+        if not self.inline:
+            return self(value)
+        if isinstance(value, int):
+            return str(int(value))
+        return "'" + value.replace("'", "''") + "'"
 
 
 def _columns(model: Any, alias: str, prefix: str = "") -> str:
@@ -43,49 +60,50 @@ def _columns(model: Any, alias: str, prefix: str = "") -> str:
 
 
 def _conditions(p: _Params, after: list[Any] | None, year: int,
-                state: DeclarationState | None, term: str | None) -> str:
-    """What every arm adds to its range: the cursor, the state and the search (bound once)."""
+                state: DeclarationState | None, term: str | None, per_row: bool = False) -> str:
+    """What every arm adds to its range: the cursor, the state and the search (bound once).
+    `per_row`: the state read for each row kept so far (a scalar subquery, which PostgreSQL
+    never turns into a join reading every declaration of the year)."""
     sql = ""
     if after is not None:
         sql += f" AND ({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"
-    if state is not None:
-        declared = (f"SELECT 1 FROM rent_declaration d WHERE d.tenant_id = t.id "
-                    f"AND d.year = {p(year)}")
+    if state is not None and per_row:
+        stored = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = t.id "
+                  f"AND d.year = {p.fixed(year)})")
         if state == DeclarationState.NON_SAISI:
-            sql += f" AND NOT EXISTS ({declared} AND d.state <> {p(state.value)})"
+            value = p.fixed(state.value)
+            sql += f" AND COALESCE({stored}, {value}) = {value}"
         else:
-            sql += f" AND EXISTS ({declared} AND d.state = {p(state.value)})"
+            sql += f" AND {stored} = {p.fixed(state.value)}"
+    elif state is not None:
+        declared = (f"SELECT 1 FROM rent_declaration d WHERE d.tenant_id = t.id "
+                    f"AND d.year = {p.fixed(year)}")
+        if state == DeclarationState.NON_SAISI:
+            sql += f" AND NOT EXISTS ({declared} AND d.state <> {p.fixed(state.value)})"
+        else:
+            sql += f" AND EXISTS ({declared} AND d.state = {p.fixed(state.value)})"
     if term is not None:
         # The term is normalised (letters, digits, spaces): nothing in it is a LIKE wildcard.
-        sql += f" AND t.search_text LIKE {p(f'%{term}%')}"
+        sql += f" AND t.search_text LIKE {p.fixed(f'%{term}%')}"
     return sql
 
 
 def _total(p: _Params, org: str, arms: list[tuple[str, str | None]], year: int,
-              state: DeclarationState | None, term: str | None) -> str:
+           state: DeclarationState | None) -> str:
     """The list's total as a scalar subquery of the page's statement: a sum of the counter rows
-    of the arms, or for a search the matches counted up to SEARCH_COUNT_CAP + 1."""
-    def arm(alias: str, housing_type: str, zone: str | None) -> str:
-        sql = f"{alias}.housing_type = {p(housing_type)}"
-        return f"({sql} AND {alias}.departement = {p(zone)})" if zone is not None else f"({sql})"
-
-    if term is not None:
-        where = " OR ".join(arm("t", *a) for a in arms)
-        return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM tenant t WHERE t.organisation_id = {org} "
-                f"AND ({where}){_conditions(p, None, year, state, term)} "
-                f"LIMIT {p(SEARCH_COUNT_CAP + 1)}) AS b)")
-    where = " OR ".join(arm("c", *a) for a in arms)
+    of the arms (a search's total is its capped count, `_searched`)."""
+    where = _arms_where(p, "c", arms)
     # Every value bound is used: PostgreSQL cannot type a parameter the text never mentions.
     every = f"(c.year = {int(EVERY_YEAR)} AND c.kind = '{TENANTS}')"
     if state is None:
         kinds, amount = every, "c.total"
     elif state == DeclarationState.NON_SAISI:
         declared = [DeclarationState.BROUILLON.value, DeclarationState.TRANSMIS.value]
-        kinds = (f"({every} OR (c.year = {p(year)} AND c.kind IN "
-                 f"({', '.join(p(k) for k in declared)})))")
+        kinds = (f"({every} OR (c.year = {p.fixed(year)} AND c.kind IN "
+                 f"({', '.join(p.fixed(k) for k in declared)})))")
         amount = f"CASE WHEN c.kind = '{TENANTS}' THEN c.total ELSE -c.total END"
     else:
-        kinds, amount = f"(c.year = {p(year)} AND c.kind = {p(state.value)})", "c.total"
+        kinds, amount = f"(c.year = {p.fixed(year)} AND c.kind = {p.fixed(state.value)})", "c.total"
     return (f"(SELECT COALESCE(SUM({amount}), 0) FROM tenant_count c "
             f"WHERE c.organisation_id = {org} AND ({where}) AND {kinds})")
 
@@ -140,9 +158,9 @@ def _by_arms(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], c
     for housing_type, zone in arms:
         if lateral and zone is not None:
             continue
-        where = f"t.organisation_id = {org} AND t.housing_type = {p(housing_type)}"
+        where = f"t.organisation_id = {org} AND t.housing_type = {p.fixed(housing_type)}"
         if zone is not None:
-            where += f" AND t.departement = {p(zone)}"
+            where += f" AND t.departement = {p.fixed(zone)}"
         selects.append(f"SELECT {columns} FROM tenant t WHERE {gate}{where}{tail} "
                        f"ORDER BY {_ORDER_SQL} LIMIT {n}")
     if lateral:
@@ -154,44 +172,130 @@ def _by_arms(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], c
             f"ORDER BY {_ORDER_SQL} LIMIT {n}) AS r WHERE {gate}true "
             f"ORDER BY {_ORDER_SQL} LIMIT {n}")
     return selects
+def _merged(selects: list[str], n: str) -> str:
+    """Ordered selects, each up to the page, merged under the same ORDER BY and LIMIT."""
+    if len(selects) == 1:
+        return selects[0]
+    return " UNION ALL ".join(
+        f"SELECT * FROM ({s}) AS a{i}" for i, s in enumerate(selects)
+    ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
+
+
+def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], tail: str) -> str:
+    """A search's arms as ordered index ranges, each read up to the page, merged under it."""
+    return _merged(_by_arms(p, org, n, arms, _columns(Tenant, "t"), tail, "", True), n)
+
+
+def _arms_where(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
+    def arm(housing_type: str, zone: str | None) -> str:
+        sql = f"{alias}.housing_type = {p.fixed(housing_type)}"
+        if zone is None:
+            return f"({sql})"
+        return f"({sql} AND {alias}.departement = {p.fixed(zone)})"
+
+    return " OR ".join(arm(*a) for a in arms)
+
+
+# A search sorts up to this many matches of the scope (≈ 10 ms); beyond, the term is in a good
+# share of the scope and the ordered ranges meet a page of matches first.
+SORTED_MATCHES = 10_000
+# Beyond this many arms, SQLite's full-text MATCH narrows to the organisation alone and the arms
+# are checked on each match: an OR of many scope phrases costs more than it saves.
+ARM_PHRASES = 8
+
+
+def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: str) -> str:
+    """SQLite's MATCH: the term's trigrams and the caller's scope text (migration 0015)."""
+    if len(arms) > ARM_PHRASES:
+        scope = f'"/{organisation_id}/"'
+    else:
+        scope = " OR ".join(f'"/{organisation_id}/{t}/{z}/"' if z is not None
+                            else f'"/{organisation_id}/{t}/"' for t, z in arms)
+    # The term is normalised (letters, digits, spaces): nothing in it ends a quoted phrase.
+    return f'scope : ({scope}) AND words : "{term}"'
+
+
+def _searched(p: _Params, organisation_id: int, org: str, n: str,
+              arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
+              state: DeclarationState | None, term: str) -> tuple[str, str]:
+    """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
+
+    `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
+    (PostgreSQL: the GIN index that also holds the scope columns; SQLite: the FTS5 table);
+    `counted` is their number (the total is that count up to SEARCH_COUNT_CAP + 1).
+    Fewer and `found` is complete: the page is its rows
+    sorted after the cursor — a term whose matches sit together in the list's order (a last
+    name) costs its matches, not the rows sorted before them. As many and the term is in a good
+    share of the scope: the arms' ordered ranges find a page of matches within a few pages'
+    rows. The branch not taken does not run: its scan is behind a condition on the count alone,
+    tested once."""
+    cap = p.fixed(SORTED_MATCHES)
+    arms_sql = f"({_arms_where(p, 't', arms)})"
+    state_sql = _conditions(p, None, year, state, None, per_row=True)
+    like = _conditions(p, None, year, None, term)
+    keys = "t.id, t.last_name, t.first_name"
+    # SQLite: CROSS JOIN keeps the full-text table as the outer loop.
+    source = "tenant t WHERE" if p.postgres else (
+        f"tenant_search CROSS JOIN tenant t ON t.id = tenant_search.rowid WHERE tenant_search "
+        f"MATCH {p.fixed(_full_text(organisation_id, arms, term))} AND")
+    # One arm on PostgreSQL: in the list's order, so that a term in most rows is read along the
+    # arm's ordered range up to the cap (a sort of the few matches of a rare one) rather than
+    # as a bitmap of the whole arm; an ORDER BY over many arms would sort the scope's matches.
+    ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres and len(arms) == 1 else ""
+    found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND {arms_sql}{state_sql}"
+             f"{like}{ordered} LIMIT {cap}")
+    counted = "SELECT COUNT(*) AS n FROM found"
+    kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
+    tail = _conditions(p, after, year, state, term)
+    if p.postgres:  # a condition on the count alone: a one-time filter above the scan
+        few_limit, many_limit = n, n
+        kept.insert(0, f"(SELECT n FROM counted) < {cap}")
+        tail += f" AND (SELECT n FROM counted) >= {cap}"
+    else:  # SQLite tests a WHERE term on every row, a LIMIT of 0 once before the scan
+        few_limit = f"(CASE WHEN (SELECT n FROM counted) < {cap} THEN {n} ELSE 0 END)"
+        many_limit = f"(CASE WHEN (SELECT n FROM counted) >= {cap} THEN {n} ELSE 0 END)"
+    cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
+    few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
+           f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
+    many = _ranges(p, org, many_limit, arms, tail)
+    ctes = f"WITH found AS MATERIALIZED ({found}), counted AS MATERIALIZED ({counted}) "
+    return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
 
 
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
                    term: str | None = None, dense: bool | None = None) -> tuple[str, list[Any]]:
-    """The page's statement. With several arms (PostgreSQL, no search), the counters choose in
-    the statement between the arms merged and one filtered range of the organisation's order
-    (`dense` forces one: tests)."""
-    p = _Params(postgres)
-    org, n = p(organisation_id), p(limit)
-    tail = _conditions(p, after, year, state, term)
-    columns = _columns(Tenant, "t")
-    density = ""
-    if len(arms) == 1 or term is not None or not postgres:
-        # A search's matches cluster in the order (a last name's prefix): the organisation's
-        # range would read every other arm's rows up to them too. SQLite runs each gated arm's
-        # co-routine and sort anyway (100 arms over 27,000 tenants: 24 ms either way, 22 ms
-        # merged alone): it keeps the arms merged.
-        selects = _by_arms(p, org, n, arms, columns, tail, "", term is not None)
+    """The page's statement. A search starts from its matches (`_searched`). Otherwise, with
+    several arms on PostgreSQL, the counters choose in the statement between the arms merged and
+    one filtered range of the organisation's order (`dense` forces one: tests)."""
+    p = _Params(postgres, inline=postgres and term is not None)
+    org, n = p.fixed(organisation_id), p.fixed(limit)
+    if term is not None:
+        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term)
+        # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
+        most = p.fixed(SEARCH_COUNT_CAP + 1)
+        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
     else:
-        chosen = (_dense(p, org, n, arms) if dense is None
-                  else f"SELECT {str(dense).upper()} AS dense")
-        density = f"WITH density AS ({chosen}) "
-        sparse = "NOT (SELECT dense FROM density) AND "
-        selects = [_by_organisation(p, org, n, arms, columns, tail),
-                   *_by_arms(p, org, n, arms, columns, tail, sparse, term is not None)]
-    if len(selects) == 1:
-        merged = selects[0]
-    else:
-        merged = " UNION ALL ".join(
-            f"SELECT * FROM ({s}) AS a{i}" for i, s in enumerate(selects)
-        ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
+        tail = _conditions(p, after, year, state, None)
+        columns = _columns(Tenant, "t")
+        if len(arms) == 1 or not postgres:
+            # SQLite runs each gated arm's co-routine and sort anyway (100 arms over 27,000
+            # tenants: 24 ms either way, 22 ms merged alone): it keeps the arms merged.
+            ctes, selects = "", _by_arms(p, org, n, arms, columns, tail, "", False)
+        else:
+            chosen = (_dense(p, org, n, arms) if dense is None
+                      else f"SELECT {str(dense).upper()} AS dense")
+            ctes = f"WITH density AS ({chosen}) "
+            sparse = "NOT (SELECT dense FROM density) AND "
+            selects = [_by_organisation(p, org, n, arms, columns, tail),
+                       *_by_arms(p, org, n, arms, columns, tail, sparse, False)]
+        merged = _merged(selects, n)
+        total = _total(p, org, arms, year, state)
     state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
-                f"AND d.year = {p(year)}) AS {STATE}")
-    total = f"{_total(p, org, arms, year, state, term)} AS {TOTAL}"
-    sql = (f"{density}SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, "
-           f"{total} FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
+                f"AND d.year = {p.fixed(year)}) AS {STATE}")
+    sql = (f"{ctes}SELECT {_columns(Tenant, 'k')}, {_columns(Housing, 'h', 'h__')}, {state_of}, "
+           f"{total} AS {TOTAL} FROM ({merged}) AS k JOIN housing h ON h.id = k.housing_id "
            f"ORDER BY k.last_name, k.first_name, k.id")
     return sql, p.values
 
