@@ -4,8 +4,14 @@
 # "<postal code> <commune>"; otherwise the next import fills it in.
 import re
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.migrations import operations as ops
+
+from models.migrations._sqlite_rebuild import (
+    NoTransactionOnSqlite,
+    foreign_keys_off,
+    foreign_keys_on,
+)
 
 _LAST_LINE = re.compile(r"^(\d{5})\s+(.+)$")
 
@@ -38,7 +44,9 @@ async def nothing(apps, schema_editor) -> None:
     return None
 
 
-class Migration(migrations.Migration):
+class Migration(NoTransactionOnSqlite):
+    # Removing the free-text address rebuilds `organisation` on SQLite, which users, housing and
+    # groups point at: foreign keys off around it (a database with data failed here before).
     dependencies = [("models", "0006_one_email_per_active_user")]
 
     operations = [
@@ -51,7 +59,9 @@ class Migration(migrations.Migration):
         ops.AddField(model_name="Organisation", name="postal_commune",
                      field=fields.CharField(null=True, max_length=32)),
         ops.RunPython(carry_addresses, nothing),
+        ops.RunPython(foreign_keys_off, foreign_keys_on),
         ops.RemoveField(model_name="Organisation", name="postal_address"),
+        ops.RunPython(foreign_keys_on, foreign_keys_off),
         ops.AddField(model_name="Organisation", name="reissued_password_hash",
                      field=fields.CharField(null=True, max_length=200)),
         ops.AddField(model_name="Organisation", name="letters_requested_at",

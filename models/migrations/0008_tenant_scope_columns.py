@@ -3,11 +3,16 @@
 # of the caller's scope instead of sorting the whole scope after a join (issue 14). Existing rows
 # are filled from their housing; the columns become NOT NULL once filled. On PostgreSQL the
 # search text gets a trigram index (pg_trgm ships with the Debian postgresql package).
-from tortoise import connections, fields, migrations
+from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from models.enums import HousingType
+from models.migrations._sqlite_rebuild import (
+    NoTransactionOnSqlite,
+    foreign_keys_off,
+    foreign_keys_on,
+)
 from models.tenant_copies import normalise
 
 BATCH = 5_000
@@ -52,39 +57,13 @@ async def nothing(apps, schema_editor) -> None:
     return None
 
 
-def _sqlite(schema_editor) -> bool:
-    return schema_editor.client.capabilities.dialect == "sqlite"
-
-
-async def foreign_keys_off(apps, schema_editor) -> None:
-    """SQLite makes a column NOT NULL by rebuilding the table: dropping the old `tenant` would
-    break its declarations' foreign keys, so they are off meanwhile (SQLite's own procedure for
-    altering a table; the pragma is ignored inside a transaction, hence no transaction there)."""
-    if _sqlite(schema_editor):
-        await schema_editor.client.execute_script("PRAGMA foreign_keys = OFF")
-
-
-async def foreign_keys_on(apps, schema_editor) -> None:
-    if _sqlite(schema_editor):
-        client = schema_editor.client
-        broken = await client.execute_query_dict("PRAGMA foreign_key_check")
-        await client.execute_script("PRAGMA foreign_keys = ON")
-        if broken:
-            raise RuntimeError(f"0008: foreign keys broken by the rebuild: {broken[:5]}")
-
-
 def _housing_type(null: bool):
     return fields.CharEnumField(description='CONVENTIONNE: conventionne\nPRIVE: prive',
                                 enum_type=HousingType, max_length=12, null=null)
 
 
-class Migration(migrations.Migration):
-    # One transaction on PostgreSQL; none on SQLite, where foreign keys must be switched off
-    # around the table rebuilds (foreign_keys_off) and a pragma has no effect in a transaction.
-    @property  # type: ignore[override]
-    def atomic(self) -> bool:
-        return connections.get("default").capabilities.dialect != "sqlite"
-
+class Migration(NoTransactionOnSqlite):
+    # Foreign keys off around the NOT NULL rebuilds of `tenant` (its declarations point at it).
     dependencies = [("models", "0007_activation_letters")]
 
     operations = [
