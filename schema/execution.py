@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, is_leaf_type, is_non_null_type
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path, Undefined, is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -58,28 +58,61 @@ def _plan(parent_type: GraphQLObjectType, name: str) -> tuple[Any, Any] | None:
     return plan
 
 
+_PLAIN_VALUES = (str, int, float, bool)
+
+
+def _short(plan: tuple[Any, Any], source: Any) -> Any:
+    """The field's completed value, or Undefined when the full path must decide (no value, an
+    awaitable, an exception, a value the scalar refuses: it then reports them as before)."""
+    try:
+        value = plan[0](source)
+        if value is None or (type(value) not in _PLAIN_VALUES and is_awaitable(value)):
+            return Undefined
+        coerced = plan[1].coerce_output_value(value)
+    except Exception:  # noqa: BLE001 - the full path reports it
+        return Undefined
+    return Undefined if coerced is None else coerced
+
+
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: dict[str, Any],
         position_context: Any,
     ) -> Any:
-        node = field_details_list[0].node
         middleware = self.middleware_manager
-        if not (middleware and middleware.middlewares) and not node.arguments:
-            plan = _plan(parent_type, node.name.value)
-            if plan is not None:
-                try:
-                    value = plan[0](source)
-                    if value is not None and not self.is_awaitable(value):
-                        coerced = plan[1].coerce_output_value(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                except Exception:  # noqa: BLE001,S110 - the full path below reports it
-                    pass
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        if middleware and middleware.middlewares:  # e.g. tracing: every field its full path
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        short: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            plan = None if node.arguments else _plan(parent_type, node.name.value)
+            value = Undefined if plan is None else _short(plan, source_value)
+            if value is Undefined:
+                rest[response_name] = field_details_list
+            else:
+                short[response_name] = value
+        if not rest:
+            return short
+        done = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if not short:
+            return done
+
+        def merged(results: dict[str, Any]) -> dict[str, Any]:
+            # The response keeps the query's field order.
+            return {name: short[name] if name in short else results[name]
+                    for name in grouped_field_set if name in short or name in results}
+
+        if isinstance(done, dict):
+            return merged(done)
+
+        async def later() -> dict[str, Any]:
+            return merged(await done)
+
+        return later()
