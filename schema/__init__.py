@@ -32,6 +32,7 @@ from schema.declarations.receipts import ReceiptQuery
 from schema.declarations.rent import DeclarationMutation, DeclarationQuery
 from schema.declarations.repayment import RepaymentMutation, RepaymentQuery
 from schema.declarations.tenants import TenantQuery
+from schema.execution import ExecutionContext
 from schema.habilitations.group_admin import GroupAdminMutation, GroupAdminQuery
 from schema.habilitations.groups import HabilitationMutation, HabilitationQuery
 from schema.input_rules import NoNulCharacters, TypedValidationCache, refusing
@@ -121,4 +122,5 @@ def build_schema(
         mutation=root_type("Mutation", mutations),
         extensions=extensions,
         config=StrawberryConfig(scalar_map={Instant: INSTANT_SCALAR}),
+        execution_context_class=ExecutionContext,
     )

@@ -311,16 +311,20 @@ async def read_page(organisation_id: int, arms: list[tuple[str, str | None]], li
     sql, values = page_statement(db.capabilities.dialect == "postgres", organisation_id, arms,
                                  limit, after, year, state, term)
     _, rows = await db.execute_query(sql, values)
-    return [_tenant(dict(row)) for row in rows]
+    if not rows:
+        return []
+    # Every row has the statement's columns: split them once, not once per row.
+    columns = list(rows[0].keys())
+    housing = [(k, k[3:]) for k in columns if k.startswith("h__")]
+    tenant = [k for k in columns if not k.startswith("h__") and k not in (STATE, TOTAL)]
+    return [_tenant(row, tenant, housing) for row in rows]
 
 
-def _tenant(row: dict[str, Any]) -> Tenant:
-    state, total = row.pop(STATE), row.pop(TOTAL)
-    housing = Housing._init_from_db(**{
-        k[3:]: row.pop(k) for k in [k for k in row if k.startswith("h__")]})
-    tenant = Tenant._init_from_db(**row)
+def _tenant(row: Any, tenant_columns: list[str], housing_columns: list[tuple[str, str]]) -> Tenant:
+    housing = Housing._init_from_db(**{name: row[k] for k, name in housing_columns})
+    tenant = Tenant._init_from_db(**{k: row[k] for k in tenant_columns})
     # Where select_related("housing") puts it, so `tenant.housing` reads it without a query.
     object.__setattr__(tenant, "_housing", housing)
-    setattr(tenant, STATE, state)  # read by counters.row_state
-    setattr(tenant, TOTAL, total)  # read by counters.Counting.total
+    setattr(tenant, STATE, row[STATE])  # read by counters.row_state
+    setattr(tenant, TOTAL, row[TOTAL])  # read by counters.Counting.total
     return tenant
