@@ -278,8 +278,44 @@ def main(argv: list[str] | None = None) -> None:
               "load_average": round(load, 2), "cpus": len(os.sched_getaffinity(0)), **figures}
     print(json.dumps(result))
     args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"audit-asof-{datetime.now(UTC).date()}-{n}-{args.db}.json"
+    day = datetime.now(UTC).date()
+    out = args.results / f"audit-asof-{day}-{n}-{args.db}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
+    (args.results / f"audit-asof-{day}.md").write_text(render(args.results, str(day)))
+
+
+QUESTIONS = ("whoCanAccess(at)", "userAccess(at)", "explainAccess(at)",
+             "whoCanAccess(between one day)", "whoCanAccess(between one month)")
+
+
+def render(results: Path, day: str) -> str:
+    """The day's as-of and full-verification figures, one column per run."""
+    asof = [json.loads(f.read_text()) for f in sorted(results.glob(f"audit-asof-{day}-*.json"))]
+    chain = [json.loads(f.read_text())
+             for f in sorted(results.glob(f"audit-chain-{day}-*.json"))]
+    lines = [f"# Audit at scale — {day}", "",
+             "As-of questions through the HTTP endpoint (`python -m bench.audit_asof N --db D`): "
+             "median / p95 wall ms per request, server CPU ms (median) in brackets.", ""]
+    if asof:
+        lines += ["| question | " + " | ".join(
+            f"{r['events']:,} events, {r['dialect']} (load {r['load_average']})" for r in asof)
+            + " |", "|---" * (len(asof) + 1) + "|"]
+        for q in QUESTIONS:
+            lines.append(f"| {q} | " + " | ".join(
+                f"{r[q]['median_ms']} / {r[q]['p95_ms']} ({r[q]['server_cpu_median_ms']})"
+                if q in r else "—" for r in asof) + " |")
+    if chain:
+        lines += ["", "Full verification (`python -m bench.audit_chain N [URL]`): wall s "
+                  "(CPU s of this process and the verifying ones; the database server's not "
+                  "counted).", "", "| run | parallel | sequential walk | after 999 new (ms) |",
+                  "|---|---|---|---|"]
+        for r in chain:
+            lines.append(
+                f"| {r['events']:,} events, {r['dialect']}, {r.get('cpus', '?')} CPUs, load "
+                f"{r['load_average']} | {r['full_wall_s']} ({r['full_cpu_s']}) | "
+                f"{r.get('full_sequential_wall_s', '—')} ({r.get('full_sequential_cpu_s', '—')})"
+                f" | {r['incremental_after_999_wall_ms']} |")
+    return "\n".join(lines) + "\n"
 
 
 async def _drop(url: str) -> None:

@@ -200,7 +200,8 @@ def _join(bounds: list[tuple[int, int]], results: list[spans.Span],
 
 
 async def _full(marks: list[AuditCheckpoint], parallel_from: int | None) -> ChainReport:
-    top = sum(await AuditEvent.all().order_by("-id").limit(1).values_list("id", flat=True))
+    newest = await AuditEvent.all().order_by("-id").first().only("id")
+    top = newest.id if newest else 0
     source = spans.source_of(connections.get("default"))
     if parallel_from is None or source is None or not top or top < parallel_from:
         return await _walk(_Position(), marks, ChainReport(True, 0, None))

@@ -84,7 +84,7 @@ async def _miscount_the_last_checkpoint(events, marks) -> None:
 ], ids=lambda f: f.__name__.strip("_"))
 async def test_the_parallel_check_reports_what_the_sequential_walk_reports(api, world, change):
     # given: a trail of several blocks, changed (or not) behind the product's back
-    await failed_logins(api, 40)
+    await failed_logins(api, 60)
     events = await AuditEvent.all().order_by("id")
     marks = await AuditCheckpoint.all().order_by("id")
     assert len(marks) >= 5
