@@ -25,6 +25,7 @@ import math
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--base", default="1e4", help="bench.generate size of the agency")
     p.add_argument("--rounds", type=int, default=25)
     p.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
+    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (EXPLAIN)")
     args = p.parse_args(argv)
     n = int(float(args.n))
     with tempfile.TemporaryDirectory() as tmp:
@@ -282,8 +284,10 @@ def main(argv: list[str] | None = None) -> None:
             load = os.getloadavg()[0]
             figures = measure(url, built, args.rounds)
         finally:
-            if args.db == "postgres":
+            if args.db == "postgres" and not args.keep:
                 asyncio.run(_drop(url))
+            elif args.db == "postgres":
+                print(f"kept {url}", file=sys.stderr)
     result = {"events": built["events"], "dialect": args.db, "base": args.base,
               "periods": built["periods"], "build_s": built["build_s"],
               "load_average": round(load, 2), "cpus": len(os.sched_getaffinity(0)), **figures}

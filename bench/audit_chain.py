@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import tempfile
 import time
@@ -120,7 +121,10 @@ async def timed(coroutine) -> tuple[float, float, object]:
     wall, cpu = time.perf_counter(), _cpu()
     result = await coroutine
     wall = time.perf_counter() - wall
-    await asyncio.sleep(0.5)  # the pool's processes exit and are reaped: their CPU is counted
+    for _ in range(50):  # the pool's processes exit and are reaped: then their CPU is counted
+        if not multiprocessing.active_children():
+            break
+        await asyncio.sleep(0.1)
     return wall, _cpu() - cpu, result
 
 
