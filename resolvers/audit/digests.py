@@ -59,15 +59,6 @@ def row_intact(row: Any) -> bool:
                                 row[6], _json(row[7]), _json(row[8]), _json(row[9]), row[12])
 
 
-def decoded_intact(row: list) -> bool:
-    """`row_intact` for a row read as JSON: its JSON columns already decoded, `at` already the
-    text `datetime.isoformat` gives (see `spans`)."""
-    if row[12] == 2:
-        return row[11] == _sha256(_V2([2, row[10], *row[1:10]])).hexdigest()
-    return row[11] == digest_of(row[10], _moment(row[1]), row[2], row[3], row[4], row[5],
-                                row[6], row[7], row[8], row[9], row[12])
-
-
 def select_rows(dialect: str, batch: int, upper_bound: bool = False) -> str:
     """Rows after an id (and up to another with `upper_bound`), oldest first, one batch."""
     mark = "$" if dialect == "postgres" else "?"

@@ -19,32 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from resolvers.audit.digests import (
-    COLUMNS,
-    DIGEST,
-    ID,
-    PREV,
-    decoded_intact,
-    row_intact,
-    select_rows,
-)
+from resolvers.audit.digests import DIGEST, ID, PREV, row_intact, select_rows
 
 BATCH = 10_000
-# On PostgreSQL a batch comes as one JSON array, decoded at once by msgspec: no per-row record,
-# no per-column JSON decoding, `at` already as `datetime.isoformat()` writes it (UTC offset,
-# microseconds only when not zero). Cheaper on both sides; were a row's text ever to differ,
-# its digest would not match and the parent's sequential walk would judge it (never wrongly).
-_ISO_AT = ("to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-           "date_part('microseconds', at)::bigint % 1000000 = 0 THEN '' "
-           "ELSE to_char(at AT TIME ZONE 'UTC', '.US') END || '+00:00'")
-_AS_JSON = (
-    f"SELECT json_agg(json_build_array({', '.join(_ISO_AT if c == 'at' else c for c in COLUMNS)})"
-    f" ORDER BY id)::text FROM (SELECT * FROM audit_event WHERE id > $1 AND id <= $2 "
-    f"ORDER BY id LIMIT {BATCH}) AS e"
-)
-_decode_batch = msgspec.json.Decoder(list[list]).decode
 
 
 @dataclass(frozen=True)
@@ -77,7 +54,7 @@ class Span:
     found: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
-def _feed(span: Span, rows: Any, marks: set[int], intact: Any = row_intact) -> bool:
+def _feed(span: Span, rows: Any, marks: set[int]) -> bool:
     """Check a batch following what the span already holds; False at the first doubt."""
     previous, position = span.last_digest, span.rows
     for row in rows:
@@ -86,7 +63,7 @@ def _feed(span: Span, rows: Any, marks: set[int], intact: Any = row_intact) -> b
         elif row[PREV] != previous:
             span.broken = True
             break
-        if not intact(row):
+        if not row_intact(row):
             span.broken = True
             break
         position += 1
@@ -101,14 +78,13 @@ def _feed(span: Span, rows: Any, marks: set[int], intact: Any = row_intact) -> b
 async def _postgres(source: Source, lo: int, hi: int, marks: set[int]) -> Span:
     import asyncpg
 
-    span = Span()
+    span, sql = Span(), select_rows("postgres", BATCH, upper_bound=True)
     conn = await asyncpg.connect(**source.postgres)
     try:
         after = lo
         while True:
-            text = await conn.fetchval(_AS_JSON, after, hi)
-            rows = _decode_batch(text) if text else []
-            if not _feed(span, rows, marks, decoded_intact) or len(rows) < BATCH:
+            rows = await conn.fetch(sql, after, hi)
+            if not _feed(span, rows, marks) or len(rows) < BATCH:
                 return span
             after = rows[-1][ID]
     finally:
