@@ -1,4 +1,4 @@
-"""The `bailleurs` command: serve, import, create-agent, remind-repayment-plans."""
+"""The `bailleurs` command: serve, import, create-agent, remind-repayment-plans, audit head."""
 
 from __future__ import annotations
 
@@ -165,6 +165,20 @@ async def _remind(on: date | None) -> int:
     return 0
 
 
+async def _audit_head() -> int:
+    """The trail's head, to keep outside the database: given back to verifyAuditChain(anchor:)
+    it reveals the newest events deleted, which nothing left in the database can show."""
+    from resolvers.audit.verification import current_head
+
+    async with _database(load()):
+        head = await current_head()
+    if head is None:
+        print("Le journal d'audit est vide.", file=sys.stderr)
+        return 1
+    print(json.dumps(head.as_graphql()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bailleurs", description="Offre Bailleurs")
     sub = p.add_subparsers(dest="command", required=True)
@@ -183,6 +197,11 @@ def parser() -> argparse.ArgumentParser:
         help="mettre en file les rappels de plan d'apurement dus (chacun une seule fois)",
     )
     remind.add_argument("--on", type=date.fromisoformat, help="jour de référence (AAAA-MM-JJ)")
+    audit = sub.add_parser("audit", help="le journal d'audit")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser(
+        "head", help="écrire la tête du journal (JSON), à conserver hors de la base comme ancre"
+    )
     schema = sub.add_parser("schema", help="le contrat du schéma GraphQL")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True)
     schema_sub.add_parser("print", help="écrire le SDL du schéma en vigueur")
@@ -224,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_remind(args.on))
     if args.command == "import":
         return asyncio.run(_import(args.file))
+    if args.command == "audit":
+        return asyncio.run(_audit_head())
     return asyncio.run(_create_agent(args.role, args.identifier))
 
 

@@ -172,6 +172,11 @@ class Settings:
     audit_checkpoint_every: int = field(
         default_factory=lambda: _int("AUDIT_CHECKPOINT_EVERY", 1_000)
     )
+    # A full verification of a trail this long or longer checks spans of it in parallel processes
+    # (one per CPU); below, one sequential walk costs less than starting them.
+    audit_verify_parallel_from: int = field(
+        default_factory=lambda: _int("AUDIT_VERIFY_PARALLEL_FROM", 50_000)
+    )
     # Policy cache: number of organisations whose enforcer stays in memory.
     enforcer_cache_size: int = field(default_factory=lambda: _int("ENFORCER_CACHE_SIZE", 2_000))
 

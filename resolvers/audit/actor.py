@@ -19,18 +19,20 @@ GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administ
 async def caller_grants(ctx: Context) -> list[dict]:
     """The roles and groups through which the caller acts, and the event that granted them."""
     user_id = ctx.user_id
-    grant = (
-        await AuditEvent.filter(target_type="user", target_id=str(user_id), action__in=GRANTS)
-        .order_by("-id")
-        .first()
-    )
+    # All of the user's grants (a handful) through the (target_type, target_id) index, the
+    # latest picked here: with ORDER BY id DESC LIMIT 1, PostgreSQL walks the whole trail
+    # backwards by id for a user with no grant (an auditor), seconds at 10⁶ events.
+    grants = await AuditEvent.filter(
+        target_type="user", target_id=str(user_id), action__in=GRANTS
+    ).values_list("id", "actor_id", "action")
+    event_id, granted_by, via = max(grants, default=(None, None, "initial"))
     return [
         {
             "user": user_id,
             "roles": sorted(await ctx.guard.roles()),
-            "grantedBy": grant.actor_id if grant else None,
-            "event": grant.id if grant else None,
-            "via": grant.action if grant else "initial",
+            "grantedBy": granted_by,
+            "event": event_id,
+            "via": via,
         }
     ]
 

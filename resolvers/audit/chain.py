@@ -9,38 +9,21 @@ two events never chain onto the same predecessor, however many requests arrive a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import datetime
 from typing import Any
 
-import msgspec
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 from models import AuditEvent
 from resolvers.audit import checkpoints, history
+from resolvers.audit.digests import CURRENT_VERSION, digest_of
 from resolvers.shared.clock import now
 
 GENESIS = checkpoints.GENESIS
-# Events written before checkpoints (version 1) hash Python's json text; later ones (version 2)
-# the same content, version first, as compact sorted-key UTF-8 JSON from msgspec, several times
-# cheaper to rebuild when a million events are verified. Both are canonical: keys sorted.
-CURRENT_VERSION = 2
-_V1 = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
-_V2 = msgspec.json.Encoder(order="sorted")
-
-
-def digest_of(prev: str, at: datetime, actor_label: str, organisation_id: int | None,
-              action: str, target_type: str, target_id: str | None,
-              before: Any, after: Any, delegation: Any, version: int = 1) -> str:
-    content = [prev, at.isoformat(), actor_label, organisation_id, action, target_type,
-               target_id, before, after, delegation]
-    if version == 1:
-        return hashlib.sha256(_V1.encode(content).encode()).hexdigest()
-    return hashlib.sha256(_V2.encode([version, *content])).hexdigest()
+__all__ = ["CURRENT_VERSION", "GENESIS", "digest_of", "event_digest", "record"]
 
 
 def event_digest(event: AuditEvent) -> str:

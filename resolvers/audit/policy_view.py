@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import casbin
+from tortoise.expressions import Q
+from tortoise.functions import Min
 
 from models import (
     AuditEvent,
@@ -148,6 +150,23 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+async def _first_periods(organisation_id: int, user_ids: list[int]) -> dict[int, UserStatePeriod]:
+    """Each user's first period (earliest `valid_from`, then lowest id). The earliest instants
+    come from the index alone; only the periods starting then are read: a user's whole history
+    would be thousands of rows at 10⁶ events."""
+    starts = await UserStatePeriod.filter(
+        organisation_id=organisation_id, user_id__in=user_ids
+    ).group_by("user_id").annotate(first=Min("valid_from")).values_list("user_id", "first")
+    if not starts:
+        return {}
+    at_start = Q(*(Q(user_id=uid, valid_from=first) for uid, first in starts), join_type="OR")
+    firsts: dict[int, UserStatePeriod] = {}
+    for period in await UserStatePeriod.filter(at_start, organisation_id=organisation_id
+                                               ).order_by("valid_from", "id"):
+        firsts.setdefault(period.user_id, period)
+    return firsts
+
+
 async def _untracked_users(organisation_id: int, start: datetime, end: datetime) -> list[Period]:
     """Users whose history the trail does not start, known from their `created_at`: before
     their first recorded change they held that change's `before`; a user no audited change
@@ -155,11 +174,7 @@ async def _untracked_users(organisation_id: int, start: datetime, end: datetime)
     rows = await User.filter(organisation_id=organisation_id, created_at__lte=end)
     if not rows:
         return []
-    firsts: dict[int, UserStatePeriod] = {}
-    for period in await UserStatePeriod.filter(
-        organisation_id=organisation_id, user_id__in=[u.id for u in rows]
-    ).order_by("valid_from", "id"):
-        firsts.setdefault(period.user_id, period)
+    firsts = await _first_periods(organisation_id, [u.id for u in rows])
     opened_by = {
         e.id: e for e in await AuditEvent.filter(
             id__in=[p.event_id for p in firsts.values() if p.event_id is not None])

@@ -26,6 +26,7 @@ from schema.audit.instants import (
 from schema.audit.types import (
     AccessCount,
     AccessExplanation,
+    AuditAnchorInput,
     AuditChainReport,
     AuditedUser,
     AuditEvent,
@@ -199,11 +200,14 @@ class AuditQuery:
     @strawberry.field(
         description="Recalcule les empreintes du journal et signale le premier maillon rompu : "
         "depuis le dernier point de contrôle signé (ce qui a été ajouté depuis), ou tout le "
-        "journal avec full: true.",
+        "journal avec full: true (une seule à la fois : pendant qu'elle tourne, les autres "
+        "reçoivent RATE_LIMITED). `head` est la tête du journal à conserver hors de la base, "
+        "à redonner en `anchor`.",
         permission_classes=[MayAudit],
     )
     async def verify_audit_chain(
         self,
+        info: Info,
         full: Annotated[
             bool,
             strawberry.argument(
@@ -211,8 +215,18 @@ class AuditQuery:
                 "compris (sinon : depuis le dernier point de contrôle)."
             ),
         ] = False,
+        anchor: Annotated[
+            AuditAnchorInput | None,
+            strawberry.argument(
+                description="Une tête relevée plus tôt (head) : la vérification échoue si le "
+                "journal ne la contient plus telle quelle, seul moyen de déceler la suppression "
+                "des derniers événements, que rien d'autre dans la base ne signale."
+            ),
+        ] = None,
     ) -> AuditChainReport:
-        return AuditChainReport.build(await audit_trail.verify_chain(full))
+        return AuditChainReport.build(await audit_trail.verify_chain(
+            full, anchor.to_anchor() if anchor else None,
+            info.context.settings.audit_verify_parallel_from))
 
     @strawberry.field(
         description="Simulation, sans rien changer, d'un changement de groupes ou de zones : "

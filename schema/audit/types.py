@@ -247,6 +247,52 @@ class AuditEvent:
         )
 
 
+def _opt_id(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@readable_by(AUDITOR)
+@strawberry.type(
+    description="Tête du journal : à conserver hors de la base (ancre) et à redonner à "
+    "verifyAuditChain(anchor:) pour déceler la suppression des derniers événements."
+)
+class AuditTrailHead:
+    last_event_id: strawberry.ID = strawberry.field(description="Dernier événement.")
+    events: int = strawberry.field(description="Événements du journal jusqu'à lui compris.")
+    digest: str = strawberry.field(description="Son empreinte.")
+    checkpoint_id: strawberry.ID | None = strawberry.field(
+        description="Dernier point de contrôle signé."
+    )
+    checkpoint_digest: str | None = strawberry.field(description="Sa signature (HMAC).")
+
+    @classmethod
+    def build(cls, h: audit_trail.Head) -> AuditTrailHead:
+        return cls(last_event_id=strawberry.ID(str(h.last_event_id)), events=h.events,
+                   digest=h.digest, checkpoint_id=_opt_id(h.checkpoint_id),
+                   checkpoint_digest=h.checkpoint_digest)
+
+
+@readable_by(AUDITOR)
+@strawberry.type(description="Ce qui ne correspond plus à l'ancre donnée.")
+class AuditAnchorProblem:
+    code: str = strawberry.field(
+        description="AUDIT_ANCHOR_NOT_FOUND (événement absent ou réécrit) ou "
+        "AUDIT_ANCHOR_COUNT_MISMATCH (nombre d'événements jusqu'à lui différent)."
+    )
+    message: str = strawberry.field(description="Explication.")
+
+
+@strawberry.input(description="Une tête du journal relevée plus tôt (AuditTrailHead).")
+class AuditAnchorInput:
+    last_event_id: strawberry.ID = strawberry.field(description="Dernier événement relevé.")
+    events: int = strawberry.field(description="Événements jusqu'à lui compris.")
+    digest: str = strawberry.field(description="Son empreinte.")
+
+    def to_anchor(self) -> audit_trail.Anchor:
+        return audit_trail.Anchor(decode_id(self.last_event_id, "anchor.lastEventId"),
+                                  self.events, self.digest)
+
+
 @readable_by(AUDITOR)
 @strawberry.type(description="Résultat de la vérification de la chaîne d'empreintes.")
 class AuditChainReport:
@@ -263,16 +309,26 @@ class AuditChainReport:
     trusted_checkpoint_id: strawberry.ID | None = strawberry.field(
         description="Point de contrôle de départ d'une vérification incrémentale (vide : début)."
     )
+    head: AuditTrailHead | None = strawberry.field(
+        default=None,
+        description="Tête du journal vérifié (vide si la chaîne est rompue ou le journal vide).",
+    )
+    anchor_problem: AuditAnchorProblem | None = strawberry.field(
+        default=None, description="L'ancre donnée ne correspond plus au journal (ok vaut alors "
+        "false) : des événements ont été supprimés ou réécrits."
+    )
 
     @classmethod
     def build(cls, r: audit_trail.ChainReport) -> AuditChainReport:
-        def opt(value: int | None) -> strawberry.ID | None:
-            return None if value is None else strawberry.ID(str(value))
-
+        problem = r.anchor_problem
         return cls(
-            ok=r.ok, checked=r.checked, first_broken_id=opt(r.first_broken_id),
-            checkpoints=r.checkpoints, first_broken_checkpoint_id=opt(r.first_broken_checkpoint_id),
-            full=r.full, trusted_checkpoint_id=opt(r.trusted_checkpoint_id),
+            ok=r.ok, checked=r.checked, first_broken_id=_opt_id(r.first_broken_id),
+            checkpoints=r.checkpoints,
+            first_broken_checkpoint_id=_opt_id(r.first_broken_checkpoint_id),
+            full=r.full, trusted_checkpoint_id=_opt_id(r.trusted_checkpoint_id),
+            head=AuditTrailHead.build(r.head) if r.head else None,
+            anchor_problem=AuditAnchorProblem(code=problem.code, message=problem.message)
+            if problem else None,
         )
 
 

@@ -29,3 +29,9 @@ EVENTS = """query($first: Int!, $after: String, $filter: AuditEventFilter) {
                    targetType targetId before after delegation prevDigest digest } } } }"""
 
 VERIFY = "{ verifyAuditChain { ok checked firstBrokenId } }"
+
+VERIFY_HEAD = """query($full: Boolean!, $anchor: AuditAnchorInput) {
+  verifyAuditChain(full: $full, anchor: $anchor) {
+    ok checked firstBrokenId checkpoints firstBrokenCheckpointId full
+    head { lastEventId events digest checkpointId checkpointDigest }
+    anchorProblem { code message } } }"""

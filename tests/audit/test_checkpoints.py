@@ -4,15 +4,12 @@ an old event rewritten with every digest after it recomputed."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 import pytest
-from tortoise import connections
 
 from models import AuditCheckpoint, AuditEvent
-from resolvers.audit.chain import digest_of
-from tests.accounts.operations import LOGIN
+from tests.support.trail_tamper import failed_logins, rewritten_from, tamper
 
 EVERY = 10
 KEY = "clé-de-test-des-points-de-contrôle"
@@ -27,27 +24,12 @@ def settings(settings):
                    ip_attempts_per_minute=10_000)
 
 
-def _on_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
-
-
-async def _tamper(table: str, statements: list[str]) -> None:
-    """Raw SQL by someone who owns the database: on PostgreSQL they first lift the trigger."""
-    if _on_postgres():
-        lift = f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"
-        statements = [lift, *statements, lift.replace("DISABLE", "ENABLE")]
-    await connections.get("default").execute_script(";\n".join(statements))
-
-
 async def _verify(api, token: str, full: bool) -> dict:
     return (await api.ok(VERIFY, {"full": full}, token))["verifyAuditChain"]
 
 
 async def _burst(api) -> None:
-    """Failed logins at once: each writes an event outside any business transaction."""
-    await asyncio.gather(
-        *(api.gql(LOGIN, {"identifier": f"PERSONNE{i}", "password": "x"}) for i in range(BURST))
-    )
+    await failed_logins(api, BURST)
 
 
 async def test_a_burst_across_block_ends_writes_exactly_one_checkpoint_per_block(api, world):
@@ -87,19 +69,7 @@ async def test_an_old_event_rewritten_with_the_chain_recomputed_is_caught_by_its
     # digest after it so that the hash chain alone holds again
     await _burst(api)
     events = await AuditEvent.all().order_by("id")
-    victim = events[2]
-    victim.after = {"zones": ["75"]}
-    previous, statements = events[1].digest, []
-    for e in events[2:]:
-        digest = digest_of(previous, e.at, e.actor_label, e.organisation_id, e.action,
-                           e.target_type, e.target_id, e.before, e.after, e.delegation,
-                           e.digest_version)
-        statements.append(f"UPDATE audit_event SET prev_digest = '{previous}', "
-                          f"digest = '{digest}' WHERE id = {e.id}")
-        previous = digest
-    statements.append(f"""UPDATE audit_event SET after = '{{"zones": ["75"]}}' """
-                      f"WHERE id = {victim.id}")
-    await _tamper("audit_event", statements)
+    await tamper("audit_event", rewritten_from(events, 2, '{"zones": ["75"]}'))
     marks = await AuditCheckpoint.all().order_by("id")
     # when
     full = await _verify(api, world.auditor_token, full=True)
@@ -117,7 +87,7 @@ async def test_an_old_edit_is_found_by_the_full_check_the_recent_one_reads_only_
 ):
     await _burst(api)
     victim = await AuditEvent.all().order_by("id").offset(3).first()
-    await _tamper("audit_event", [
+    await tamper("audit_event", [
         f"""UPDATE audit_event SET after = '{{"zones": ["75"]}}' WHERE id = {victim.id}"""
     ])
     full = await _verify(api, world.auditor_token, full=True)
@@ -130,7 +100,7 @@ async def test_a_checkpoint_signed_without_the_key_is_refused(api, world):
     await _burst(api)
     marks = await AuditCheckpoint.all().order_by("id")
     forged = "f" * 64
-    await _tamper("audit_checkpoint", [
+    await tamper("audit_checkpoint", [
         f"UPDATE audit_checkpoint SET digest = '{forged}' WHERE id = {marks[-1].id}"
     ])
     # when / then: both checks name it
