@@ -83,16 +83,12 @@ async def backfill(apps, schema_editor) -> None:
             insert("group_state_period", ["organisation_id", "group_id", "definition",
                                           "valid_from"], "definition"),
             [g["organisation_id"], g["id"], json.dumps(definition), g["created_at"]])
-    tenants = await client.execute_query_dict(
-        "SELECT t.id, t.housing_id, h.organisation_id, h.housing_type, h.departement, "
-        "o.created_at FROM tenant t JOIN housing h ON h.id = t.housing_id "
+    # One statement: at 10⁶ tenants a row-by-row backfill took minutes (one round trip each).
+    await client.execute_query(
+        "INSERT INTO tenant_placement (tenant_id, housing_id, organisation_id, housing_type, "
+        "departement, valid_from) SELECT t.id, t.housing_id, h.organisation_id, h.housing_type, "
+        "h.departement, o.created_at FROM tenant t JOIN housing h ON h.id = t.housing_id "
         "JOIN organisation o ON o.id = h.organisation_id")
-    for t in tenants:
-        await client.execute_query(
-            insert("tenant_placement", ["tenant_id", "housing_id", "organisation_id",
-                                        "housing_type", "departement", "valid_from"]),
-            [t["id"], t["housing_id"], t["organisation_id"], t["housing_type"], t["departement"],
-             t["created_at"]])
 
 
 async def nothing(apps, schema_editor) -> None:
