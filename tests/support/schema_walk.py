@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -55,6 +56,8 @@ class IdPath:
 
     path: tuple[str, ...]
     is_list: bool
+    # The input object types the path goes through (`place` fills their other required fields).
+    containers: tuple[GraphQLInputType, ...] = dataclasses.field(default=(), compare=False)
 
 
 def id_paths(field: GraphQLField) -> list[IdPath]:
@@ -65,17 +68,18 @@ def input_paths(field: GraphQLField, scalar: GraphQLScalarType) -> list[IdPath]:
     """Every place in a root field's arguments, inside input objects too, that takes `scalar`."""
     found: list[IdPath] = []
 
-    def walk(type_: GraphQLInputType, path: tuple[str, ...], seen: frozenset[str]) -> None:
+    def walk(type_: GraphQLInputType, path: tuple[str, ...], seen: frozenset[str],
+             containers: tuple[GraphQLInputType, ...]) -> None:
         outer, is_list = _unwrap(type_)
         named = get_named_type(outer)
         if named is scalar:
-            found.append(IdPath(path, is_list))
+            found.append(IdPath(path, is_list, containers))
         elif isinstance(named, GraphQLInputObjectType) and named.name not in seen:
             for name, input_field in named.fields.items():
-                walk(input_field.type, (*path, name), seen | {named.name})
+                walk(input_field.type, (*path, name), seen | {named.name}, (*containers, named))
 
     for name, arg in field.args.items():
-        walk(arg.type, (name,), frozenset())
+        walk(arg.type, (name,), frozenset(), ())
     return found
 
 
@@ -149,7 +153,8 @@ def guess_kind(path: IdPath, field_name: str) -> str | None:
 
 
 def place(variables: dict, path: IdPath, value) -> None:
+    """`value` at `path`; an optional input object on the way gets its required fields too."""
     target = variables
-    for key in path.path[:-1]:
-        target = target.setdefault(key, {})
+    for key, container in zip(path.path[:-1], path.containers, strict=False):
+        target = target.setdefault(key, sample_value(container, key, "2026-07-15", 2026))
     target[path.path[-1]] = [value] if path.is_list else value
