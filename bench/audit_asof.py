@@ -40,7 +40,7 @@ from bailleurs.db import init_database
 from bailleurs.settings import Settings
 from bench import audit_chain, server
 from bench.data import BENCH_ORG
-from bench.generate import PG_BASE, generate
+from bench.generate import PG_BASE, drop_postgres, generate
 from models import HabilitationGroup, Housing, Tenant, User
 
 YEARS = 2
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
             figures = measure(url, built, args.rounds)
         finally:
             if args.db == "postgres" and not args.keep:
-                asyncio.run(_drop(url))
+                asyncio.run(drop_postgres(url))
             elif args.db == "postgres":
                 print(f"kept {url}", file=sys.stderr)
     result = {"events": built["events"], "dialect": args.db, "base": args.base,
@@ -331,18 +331,6 @@ def render(results: Path, day: str) -> str:
                 f"{r.get('full_sequential_wall_s', '—')} ({r.get('full_sequential_cpu_s', '—')})"
                 f" | {r['incremental_after_999_wall_ms']} |")
     return "\n".join(lines) + "\n"
-
-
-async def _drop(url: str) -> None:
-    import asyncpg
-
-    name = urlparse(url).path.lstrip("/")
-    admin = urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":

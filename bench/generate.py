@@ -46,15 +46,26 @@ def _asyncpg_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1).replace("asyncpg://", "postgresql://", 1)
 
 
-async def _recreate_postgres(url: str) -> None:
+async def _on_server(url: str, *statements: str) -> None:
+    """Run `statements` on the server of `url` (from its `postgres` database); `{name}` in them
+    is the database of `url`."""
     name = urlparse(url).path.lstrip("/")
     admin = urlunparse(urlparse(_asyncpg_url(url))._replace(path="/postgres"))
     conn = await asyncpg.connect(admin)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        for sql in statements:
+            await conn.execute(sql.format(name=name))
     finally:
         await conn.close()
+
+
+async def drop_postgres(url: str) -> None:
+    await _on_server(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _recreate_postgres(url: str) -> None:
+    await _on_server(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                     'CREATE DATABASE "{name}"')
 
 
 def _recreate_sqlite(url: str) -> Path:

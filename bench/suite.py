@@ -116,6 +116,7 @@ def one_database(name: str, size: str, db: str, args: argparse.Namespace, year: 
         asyncio.run(peer.setup(url))
     if args.throughput_only:
         return out
+    if db == "postgres":
         out["peer_check"] = check_peer(url, callers, year, args.peer_max_rows)
     with Server(url) as server:
         out["scale"] = scale.measure(server.url, load_report, args.rounds,

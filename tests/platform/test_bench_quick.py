@@ -10,8 +10,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import asyncpg
 import pytest
+
+from bench.generate import drop_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -23,16 +24,6 @@ def _bench(*args: str) -> str:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
-
-
-async def _drop(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    admin = urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def test_generate_then_run_every_measurement_in_quick_mode(tmp_path):
@@ -52,7 +43,7 @@ async def test_generate_then_run_every_measurement_in_quick_mode(tmp_path):
                        "--quick", "--wrk-seconds", "1", "--results", str(results))
     finally:
         if PG_URL:
-            await _drop(url)
+            await drop_postgres(url)
 
     # then: the raw numbers and the table are written; the variants returned the same page
     raw = json.loads(next(results.glob(f"2*-quick-{db}.json")).read_text())

@@ -12,23 +12,14 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import asyncpg
 import pytest
+
+from bench.generate import drop_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 pytestmark = pytest.mark.slow
-
-
-async def _drop(url: str) -> None:
-    admin = urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{urlparse(url).path.lstrip("/")}" '
-                           "WITH (FORCE)")
-    finally:
-        await conn.close()
 
 
 async def test_the_suite_measures_every_caller_and_system_at_the_quick_size(tmp_path):
@@ -49,7 +40,7 @@ async def test_the_suite_measures_every_caller_and_system_at_the_quick_size(tmp_
         assert done.returncode == 0, done.stderr[-3000:]
     finally:
         if PG_URL:
-            await _drop(urlunparse(urlparse(PG_URL)._replace(path=f"/{name}_quick")))
+            await drop_postgres(urlunparse(urlparse(PG_URL)._replace(path=f"/{name}_quick")))
         Path(ROOT, "var", "bench", f"{name}_quick.sqlite3").unlink(missing_ok=True)
 
     # then: every caller got every request, with its whole scope counted
