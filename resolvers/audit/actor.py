@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from models import AuditEvent
@@ -19,22 +20,22 @@ GRANTS = ("user_created", "user_groups_set", "organisation_activated", "administ
 async def caller_grants(ctx: Context) -> list[dict]:
     """The roles and groups through which the caller acts, and the event that granted them."""
     user_id = ctx.user_id
-    # All of the user's grants (a handful) through the (target_type, target_id) index, the
-    # latest picked here: with ORDER BY id DESC LIMIT 1, PostgreSQL walks the whole trail
-    # backwards by id for a user with no grant (an auditor), seconds at 10⁶ events.
+    return [{"user": user_id, "roles": sorted(await ctx.guard.roles()),
+             **await latest_grant(user_id, GRANTS)}]
+
+
+async def latest_grant(user_id: int, actions: Iterable[str]) -> dict:
+    """The newest of these events targeting the user: {grantedBy, event, via} ("initial" and
+    None when there is none).
+
+    All of the user's such events (a handful) are read through the (target_type, target_id)
+    index and the latest picked here: with ORDER BY id DESC LIMIT 1, PostgreSQL walks the whole
+    trail backwards by id for a user with no such event (an auditor), seconds at 10⁶ events."""
     grants = await AuditEvent.filter(
-        target_type="user", target_id=str(user_id), action__in=GRANTS
+        target_type="user", target_id=str(user_id), action__in=list(actions)
     ).values_list("id", "actor_id", "action")
     event_id, granted_by, via = max(grants, default=(None, None, "initial"))
-    return [
-        {
-            "user": user_id,
-            "roles": sorted(await ctx.guard.roles()),
-            "grantedBy": granted_by,
-            "event": event_id,
-            "via": via,
-        }
-    ]
+    return {"grantedBy": granted_by, "event": event_id, "via": via}
 
 
 async def record_action(

@@ -20,6 +20,7 @@ from resolvers.accounts.passwords import generate_identifier, generate_password,
 from resolvers.accounts.person_checks import person_problems, stored_email
 from resolvers.accounts.sessions import revoke_sessions
 from resolvers.audit import chain as audit_log
+from resolvers.audit.actor import latest_grant
 from resolvers.habilitations.delegation import delegated, group_pairs, perimeter_groups
 from resolvers.habilitations.user_filter import UserFilter, user_conditions
 from resolvers.shared.clock import today
@@ -91,10 +92,12 @@ async def _name_groups(state: dict) -> None:
             state[named] = [{"id": gid, "name": names.get(gid)} for gid in state[key]]
 
 
+# The events that make a user an administrateur or a responsable d'habilitation.
+DELEGATING = ("habilitation_manager_set", "organisation_activated", "administrator_replaced")
+
+
 async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
     """Who granted the actor the right they use: up to the administrateur and the letter."""
-    from models import AuditEvent
-
     chain: list[dict] = []
     user_id: int | None = ctx.user_id
     seen: set[int] = set()
@@ -103,17 +106,10 @@ async def delegation_chain(ctx: Context, enforcer) -> list[dict]:
         seen.add(user_id)
         roles = set(await enforcer.get_roles_for_user_in_domain(user_subject(user_id), domain))
         role = Role.ADMINISTRATEUR if Role.ADMINISTRATEUR.value in roles else Role.RESPONSABLE
-        grant = await AuditEvent.filter(
-            target_type="user", target_id=str(user_id),
-            action__in=[
-                "habilitation_manager_set", "organisation_activated", "administrator_replaced"
-            ],
-        ).order_by("-id").first()
-        chain.append({"user": user_id, "role": role.value,
-                      "grantedBy": grant.actor_id if grant else None,
-                      "event": grant.id if grant else None,
-                      "via": grant.action if grant else "initial"})
-        user_id = grant.actor_id if grant and grant.actor_id != user_id else None
+        grant = await latest_grant(user_id, DELEGATING)
+        chain.append({"user": user_id, "role": role.value, **grant})
+        granted_by = grant["grantedBy"]
+        user_id = granted_by if granted_by is not None and granted_by != user_id else None
     return chain
 
 
