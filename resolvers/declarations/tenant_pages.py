@@ -172,6 +172,8 @@ def _by_arms(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], c
             f"ORDER BY {_ORDER_SQL} LIMIT {n}) AS r WHERE {gate}true "
             f"ORDER BY {_ORDER_SQL} LIMIT {n}")
     return selects
+
+
 def _merged(selects: list[str], n: str) -> str:
     """Ordered selects, each up to the page, merged under the same ORDER BY and LIMIT."""
     if len(selects) == 1:
