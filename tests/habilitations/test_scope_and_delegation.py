@@ -234,3 +234,11 @@ async def test_every_change_is_audited_with_before_and_after(api, orgs):
     assert event.before["groups"] == [] and event.after["groups"] == [priv14.id]
     assert event.actor_id == orgs["users"]["resp"].id
     assert event.delegation[0]["role"] == "responsable_habilitation"
+    # the chain of delegation: the responsable, named by the administrateur, who holds it
+    # from the start (no granting event)
+    admin, resp = orgs["users"]["admin"].id, orgs["users"]["resp"].id
+    manager_set = await AuditEvent.get(action="habilitation_manager_set", target_id=str(resp))
+    assert [{k: v for k, v in link.items() if k != "role"} for link in event.delegation] == [
+        {"user": resp, "grantedBy": admin, "event": manager_set.id,
+         "via": "habilitation_manager_set"},
+        {"user": admin, "grantedBy": None, "event": None, "via": "initial"}]
