@@ -216,7 +216,8 @@ def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], co
 def _arm_keys(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
     """The arms as a condition no index serves ("type/zone" texts): a scan of the trigram
     index narrows to the organisation and the term once, the arms then checked on each match,
-    instead of one scan of that index per arm (2.5 ms each in an organisation of 10⁶)."""
+    instead of one scan of that index per arm (PostgreSQL: 2.5 ms each in an organisation of
+    10⁶) or an OR of every arm on each match (SQLite)."""
     key = f"{alias}.housing_type || '/' || {alias}.departement"
     pairs = [p.fixed(f"{t}/{z}") for t, z in arms if z is not None]
     whole = [p.fixed(f"{t}/") for t, z in arms if z is None]
@@ -261,13 +262,13 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
               sorted_matches: int) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
-    `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
-    (PostgreSQL: the GIN index that also holds the scope columns, the first matches in the
-    list's order; SQLite: the FTS5 table); `counted` is their number (the total is that count
-    up to SEARCH_COUNT_CAP + 1). Fewer and `found` is complete: the page is its rows sorted
-    after the cursor — a term whose matches sit together in the list's order (a last name)
-    costs its matches, not the rows sorted before them. On PostgreSQL also when `found` has the
-    page's rows after the cursor (`covered`): page 1 of a term in 26,000 rows of a 10⁶ scope.
+    `found` holds the scope's first SORTED_MATCHES matches in the list's order, from the
+    trigram index (PostgreSQL: the GIN index that also holds the scope columns; SQLite: the
+    FTS5 table); `counted` is their number (the total is that count up to SEARCH_COUNT_CAP + 1).
+    Fewer and `found` is complete: the page is its rows sorted after the cursor — a term whose
+    matches sit together in the list's order (a last name) costs its matches, not the rows
+    sorted before them. So too when `found` has the page's rows after the cursor (`covered`):
+    page 1 of a term in 26,000 rows of a 10⁶ scope.
     Else the term is in a good share of the scope: the arms' ordered ranges, from the cursor,
     find a page of matches within a few pages' rows. The branch not taken does not run: its
     scan is behind a condition on one row, tested once.
