@@ -262,13 +262,13 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
               sorted_matches: int) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
-    `found` holds the scope's first SORTED_MATCHES matches in the list's order, from the
-    trigram index (PostgreSQL: the GIN index that also holds the scope columns; SQLite: the
-    FTS5 table); `counted` is their number (the total is that count up to SEARCH_COUNT_CAP + 1).
-    Fewer and `found` is complete: the page is its rows sorted after the cursor — a term whose
-    matches sit together in the list's order (a last name) costs its matches, not the rows
-    sorted before them. So too when `found` has the page's rows after the cursor (`covered`):
-    page 1 of a term in 26,000 rows of a 10⁶ scope.
+    `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
+    (PostgreSQL: the GIN index that also holds the scope columns, the first ones in the list's
+    order; SQLite: the FTS5 table); `counted` is their number (the total is that count up to
+    SEARCH_COUNT_CAP + 1). Fewer and `found` is complete: the page is its rows sorted after the
+    cursor — a term whose matches sit together in the list's order (a last name) costs its
+    matches, not the rows sorted before them. On PostgreSQL so too when `found` has the page's
+    rows after the cursor (`covered`): page 1 of a term in 26,000 rows of a 10⁶ scope.
     Else the term is in a good share of the scope: the arms' ordered ranges, from the cursor,
     find a page of matches within a few pages' rows. The branch not taken does not run: its
     scan is behind a condition on one row, tested once.
@@ -298,23 +298,28 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
         source = "tenant t WHERE" if p.postgres else (
             f"tenant_search CROSS JOIN tenant t ON t.id = tenant_search.rowid WHERE "
             f"tenant_search MATCH {p.fixed(_full_text(organisation_id, arms, term))} AND")
-        # The first matches in the list's order (PostgreSQL, one arm: a term in most rows is
-        # read along the arm's ordered range up to the cap, the few matches of a rare one
-        # sorted). SQLite checks many arms on each match as one IN of "type/zone" texts
-        # rather than an OR of 100 terms (15 ms for 5,000 matches).
+        # PostgreSQL: the first matches in the list's order (a term in most rows is read along
+        # the arm's ordered range up to the cap, the few matches of a rare one sorted). SQLite
+        # stops at the cap in the full-text index's order (sorting every match of a term in
+        # every row of 10⁵ costs 200 ms), and checks many arms on each match as one IN of
+        # "type/zone" texts rather than an OR of 100 terms (15 ms for 5,000 matches).
         in_arms = (_arm_keys(p, "t", arms) if len(arms) > ARM_PHRASES
                    else f"({_arms_where(p, 't', arms)})")
+        ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres else ""
         found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND "
-                 f"{in_arms}{state_sql}{like} ORDER BY {_ORDER_SQL} LIMIT {cap}")
+                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {cap}")
     counted = "SELECT COUNT(*) AS n FROM found"
     kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
     tail = _conditions(p, after, year, state, term, walked=many_arms)
-    # `found` holds the scope's first matches in the list's order: it holds the page too when
-    # it is complete or has the page's rows after the cursor (page 1 of a term in every row,
-    # or in 26,000 rows of a 10⁶ scope, reads no range).
+    # `found` holds the page when it is complete or, holding the scope's first matches in the
+    # list's order (PostgreSQL), has the page's rows after the cursor (page 1 of a term in
+    # 26,000 rows of a 10⁶ scope reads no range).
     after_cursor = f" WHERE {kept[0]}" if kept else ""
-    covered = (f"SELECT (SELECT n FROM counted) < {cap} OR (SELECT COUNT(*) FROM (SELECT 1 "
-               f"FROM found{after_cursor} LIMIT {n}) AS c) >= {n} AS whole")
+    covered = f"SELECT (SELECT n FROM counted) < {cap}"
+    if p.postgres:
+        covered += (f" OR (SELECT COUNT(*) FROM (SELECT 1 FROM found{after_cursor} "
+                    f"LIMIT {n}) AS c) >= {n}")
+    covered += " AS whole"
     if p.postgres:  # a condition on one row: a one-time filter above the scan
         few_limit, many_limit = n, n
         kept.insert(0, "(SELECT whole FROM covered)")
