@@ -10,8 +10,8 @@ strictly after its cursor, never at an OFFSET. Many arms covering most of their 
 organisation's order, the arms as a filter.
 
 A search starts from the term's matches in the scope, read from a trigram index (`_searched`): a
-rare term never walks the ranges, a common one does, where a page of matches is a few pages of
-rows.
+rare term never walks the ranges, a common one does past its first matches, where a page of
+matches is a few pages of rows.
 """
 
 from __future__ import annotations
@@ -61,10 +61,14 @@ def _columns(model: Any, alias: str, prefix: str = "") -> str:
 
 
 def _conditions(p: _Params, after: list[Any] | None, year: int,
-                state: DeclarationState | None, term: str | None, per_row: bool = False) -> str:
+                state: DeclarationState | None, term: str | None, per_row: bool = False,
+                walked: bool = False) -> str:
     """What every arm adds to its range: the cursor, the state and the search (bound once).
     `per_row`: the state read for each row kept so far (a scalar subquery, which PostgreSQL
-    never turns into a join reading every declaration of the year)."""
+    never turns into a join reading every declaration of the year). `walked`: the term tested
+    on each row of an ordered range (PostgreSQL: `strpos`, the same test as the LIKE, which the
+    trigram index cannot serve: a range walked up to the page is not turned into a bitmap of
+    the term's matches in the organisation, once per arm)."""
     sql = ""
     if after is not None:
         sql += f" AND ({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"
@@ -83,7 +87,9 @@ def _conditions(p: _Params, after: list[Any] | None, year: int,
             sql += f" AND NOT EXISTS ({declared} AND d.state <> {p.fixed(state.value)})"
         else:
             sql += f" AND EXISTS ({declared} AND d.state = {p.fixed(state.value)})"
-    if term is not None:
+    if term is not None and walked and p.postgres:
+        sql += f" AND strpos(t.search_text, {p.fixed(term)}) > 0"
+    elif term is not None:
         # The term is normalised (letters, digits, spaces): nothing in it is a LIKE wildcard.
         sql += f" AND t.search_text LIKE {p.fixed(f'%{term}%')}"
     return sql
@@ -147,15 +153,6 @@ def _dense(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]]) -> 
     return f"SELECT s.org_size * {n} <= s.scope_size * {cheaper} AS dense FROM ({sizes}) AS s"
 
 
-def _density(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]],
-             dense: bool | None) -> str:
-    """The `density` CTE: the counters' choice (`_dense`), or the one a test forces."""
-    chosen = _dense(p, org, n, arms) if dense is None else f"SELECT {str(dense).upper()} AS dense"
-    # SQLite: one row read once, which both ways' LIMITs test (PostgreSQL materialises a CTE
-    # used more than once by itself).
-    return f"WITH density AS {'' if p.postgres else 'MATERIALIZED '}({chosen}) "
-
-
 def _by_organisation(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]],
                      columns: str, tail: str, gate: str) -> str:
     """One ordered range of the organisation's index, the arms as a filter."""
@@ -194,15 +191,16 @@ def _sqlite_chosen(p: _Params, org: str, n: str, arms: list[tuple[str, str | Non
 
 
 def _by_arms(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], columns: str,
-             tail: str, gate: str, searched: bool) -> list[str]:
-    """One ordered range per arm, each up to the page. On PostgreSQL the (type, zone) arms are
+             tail: str, gate: str) -> list[str]:
+    """One ordered range per arm, each up to `n`. On PostgreSQL the (type, zone) arms are
     one lateral subquery over two arrays: planned once whatever their number (a UNION ALL of
-    100 subqueries costs 20 ms of planning), each arm's range read up to the page, then sorted
-    (at most arms × page rows). Not for a search: planned without each arm's statistics, the
-    lateral reads the trigram index once per arm (300 ms for 100 arms at 10⁵)."""
+    100 subqueries costs 20 ms of planning, 50–90 ms with a search's inlined values), each
+    arm's range read up to `n`, then sorted (at most arms × n rows).
+    A search's term in `tail` is then a `strpos` (`_conditions(walked=True)`): a LIKE would
+    read the trigram index once per arm (300 ms for 100 arms at 10⁵)."""
     selects = []
     zoned = [(t, z) for t, z in arms if z is not None]
-    lateral = p.postgres and len(zoned) > 1 and not searched
+    lateral = p.postgres and len(zoned) > 1
     for housing_type, zone in arms:
         if lateral and zone is not None:
             continue
@@ -229,9 +227,44 @@ def _merged(selects: list[str], n: str) -> str:
     ) + f" ORDER BY {_ORDER_SQL} LIMIT {n}"
 
 
-def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], tail: str) -> str:
-    """A search's arms as ordered index ranges, each read up to the page, merged under it."""
-    return _merged(_by_arms(p, org, n, arms, _columns(Tenant, "t"), tail, "", True), n)
+def _many_arms(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]],
+               dense: bool | None) -> str:
+    """The CTE choosing, from the counters, between the arms merged and one filtered range of
+    the organisation's order (`dense` forces one: tests)."""
+    chosen = (_dense(p, org, n, arms) if dense is None
+              else f"SELECT {str(dense).upper()} AS dense")
+    # SQLite: one row read once, which both ways' LIMITs test (PostgreSQL materialises a CTE
+    # used more than once by itself).
+    return f"density AS {'' if p.postgres else 'MATERIALIZED '}({chosen})"
+
+
+# The gates of the two ways `_many_arms` chooses between.
+DENSE = "(SELECT dense FROM density) AND "
+SPARSE = f"NOT {DENSE}"
+
+
+def _ranges(p: _Params, org: str, n: str, arms: list[tuple[str, str | None]], columns: str,
+            tail: str, chosen: bool) -> list[str]:
+    """The arms' ordered ranges, each up to the page; `chosen`: with the organisation's
+    filtered range, one of the two read as the `density` CTE says."""
+    if not chosen:
+        return _by_arms(p, org, n, arms, columns, tail, "")
+    return [_by_organisation(p, org, n, arms, columns, tail, DENSE),
+            *_by_arms(p, org, n, arms, columns, tail, SPARSE)]
+
+
+def _arm_keys(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
+    """The arms as a condition no index serves ("type/zone" texts): a scan of the trigram
+    index narrows to the organisation and the term once, the arms then checked on each match,
+    instead of one scan of that index per arm (PostgreSQL: 2.5 ms each in an organisation of
+    10⁶) or an OR of every arm on each match (SQLite)."""
+    key = f"{alias}.housing_type || '/' || {alias}.departement"
+    pairs = [p.fixed(f"{t}/{z}") for t, z in arms if z is not None]
+    whole = [p.fixed(f"{t}/") for t, z in arms if z is None]
+    branches = [f"{key} IN ({', '.join(pairs)})"] if pairs else []
+    if whole:
+        branches.append(f"{alias}.housing_type || '/' IN ({', '.join(whole)})")
+    return f"({' OR '.join(branches)})"
 
 
 def _arms_where(p: _Params, alias: str, arms: list[tuple[str, str | None]]) -> str:
@@ -265,62 +298,106 @@ def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: s
 
 def _searched(p: _Params, organisation_id: int, org: str, n: str,
               arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
-              state: DeclarationState | None, term: str) -> tuple[str, str]:
+              state: DeclarationState | None, term: str, dense: bool | None,
+              sorted_matches: int) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
     `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
-    (PostgreSQL: the GIN index that also holds the scope columns; SQLite: the FTS5 table);
-    `counted` is their number (the total is that count up to SEARCH_COUNT_CAP + 1).
-    Fewer and `found` is complete: the page is its rows
-    sorted after the cursor — a term whose matches sit together in the list's order (a last
-    name) costs its matches, not the rows sorted before them. As many and the term is in a good
-    share of the scope: the arms' ordered ranges find a page of matches within a few pages'
-    rows. The branch not taken does not run: its scan is behind a condition on the count alone,
-    tested once."""
-    cap = p.fixed(SORTED_MATCHES)
-    arms_sql = f"({_arms_where(p, 't', arms)})"
+    (PostgreSQL: the GIN index that also holds the scope columns, the first ones in the list's
+    order; SQLite: the FTS5 table); `counted` is their number (the total is that count up to
+    SEARCH_COUNT_CAP + 1). Fewer and `found` is complete: the page is its rows sorted after the
+    cursor — a term whose matches sit together in the list's order (a last name) costs its
+    matches, not the rows sorted before them. On PostgreSQL so too when `found` has the page's
+    rows after the cursor (`covered`): page 1 of a term in 26,000 rows of a 10⁶ scope.
+    Else the term is in a good share of the scope: the arms' ordered ranges, from the cursor,
+    find a page of matches within a few pages' rows. The branch not taken does not run: its
+    scan is behind a condition on one row, tested once.
+
+    Many arms on PostgreSQL: nothing is planned per arm (`_by_arms`' lateral), and the counters
+    choose as for a plain page (`_many_arms`): arms covering most of their organisation take
+    its matches from one scan of the trigram index, the arms checked on each (`_arm_keys`), and
+    page along the organisation's order; fewer take their matches by walking each arm's range
+    (smaller than the organisation's matches of the term), and page along the arms merged."""
+    cap = p.fixed(sorted_matches)
+    many_arms = p.postgres and len(arms) > 1
     state_sql = _conditions(p, None, year, state, None, per_row=True)
     like = _conditions(p, None, year, None, term)
     keys = "t.id, t.last_name, t.first_name"
-    # SQLite: CROSS JOIN keeps the full-text table as the outer loop.
-    source = "tenant t WHERE" if p.postgres else (
-        f"tenant_search CROSS JOIN tenant t ON t.id = tenant_search.rowid WHERE tenant_search "
-        f"MATCH {p.fixed(_full_text(organisation_id, arms, term))} AND")
-    # One arm on PostgreSQL: in the list's order, so that a term in most rows is read along the
-    # arm's ordered range up to the cap (a sort of the few matches of a rare one) rather than
-    # as a bitmap of the whole arm; an ORDER BY over many arms would sort the scope's matches.
-    ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres and len(arms) == 1 else ""
-    found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND {arms_sql}{state_sql}"
-             f"{like}{ordered} LIMIT {cap}")
+    if many_arms:
+        found = _merged([
+            # The gate above the sort: a one-time filter inside a parallel plan's workers
+            # would let them scan (0.5 s at 10⁶).
+            f"SELECT * FROM (SELECT {keys} FROM tenant t WHERE t.organisation_id = {org} "
+            f"AND {_arm_keys(p, 't', arms)}{state_sql}{like} ORDER BY {_ORDER_SQL} "
+            f"LIMIT {cap}) AS d WHERE (SELECT dense FROM density)",
+            *_by_arms(p, org, cap, arms, keys,
+                      state_sql + _conditions(p, None, year, None, term, walked=True),
+                      SPARSE)], cap)
+    else:
+        # SQLite: CROSS JOIN keeps the full-text table as the outer loop.
+        source = "tenant t WHERE" if p.postgres else (
+            f"tenant_search CROSS JOIN tenant t ON t.id = tenant_search.rowid WHERE "
+            f"tenant_search MATCH {p.fixed(_full_text(organisation_id, arms, term))} AND")
+        # PostgreSQL: the first matches in the list's order (a term in most rows is read along
+        # the arm's ordered range up to the cap, the few matches of a rare one sorted). SQLite
+        # stops at the cap in the full-text index's order (sorting every match of a term in
+        # every row of 10⁵ costs 200 ms), and checks many arms on each match as one IN of
+        # "type/zone" texts rather than an OR of 100 terms (15 ms for 5,000 matches).
+        in_arms = (_arm_keys(p, "t", arms) if len(arms) > ARM_PHRASES
+                   else f"({_arms_where(p, 't', arms)})")
+        ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres else ""
+        found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND "
+                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {cap}")
     counted = "SELECT COUNT(*) AS n FROM found"
     kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
-    tail = _conditions(p, after, year, state, term)
-    if p.postgres:  # a condition on the count alone: a one-time filter above the scan
+    tail = _conditions(p, after, year, state, term, walked=many_arms)
+    # `found` holds the page when it is complete or, holding the scope's first matches in the
+    # list's order (PostgreSQL), has the page's rows after the cursor (page 1 of a term in
+    # 26,000 rows of a 10⁶ scope reads no range).
+    after_cursor = f" WHERE {kept[0]}" if kept else ""
+    covered = f"SELECT (SELECT n FROM counted) < {cap}"
+    if p.postgres:
+        covered += (f" OR (SELECT COUNT(*) FROM (SELECT 1 FROM found{after_cursor} "
+                    f"LIMIT {n}) AS c) >= {n}")
+    covered += " AS whole"
+    if p.postgres:  # a condition on one row: a one-time filter above the scan
         few_limit, many_limit = n, n
-        kept.insert(0, f"(SELECT n FROM counted) < {cap}")
-        tail += f" AND (SELECT n FROM counted) >= {cap}"
+        kept.insert(0, "(SELECT whole FROM covered)")
+        tail += " AND NOT (SELECT whole FROM covered)"
     else:  # SQLite tests a WHERE term on every row, a LIMIT of 0 once before the scan
-        few_limit = f"(CASE WHEN (SELECT n FROM counted) < {cap} THEN {n} ELSE 0 END)"
-        many_limit = f"(CASE WHEN (SELECT n FROM counted) >= {cap} THEN {n} ELSE 0 END)"
+        few_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN {n} ELSE 0 END)"
+        many_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN 0 ELSE {n} END)"
     cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
     few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
            f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
-    many = _ranges(p, org, many_limit, arms, tail)
-    ctes = f"WITH found AS MATERIALIZED ({found}), counted AS MATERIALIZED ({counted}) "
+    columns = _columns(Tenant, "t")
+    if not p.postgres and len(arms) > ARM_PHRASES:
+        # SQLite sets up every arm of a UNION ALL, run or not (100 arms: 22 ms a search): past
+        # its first matches, a search reads the organisation's order, the arms as a filter.
+        many = (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND "
+                f"{_arm_keys(p, 't', arms)}{tail} ORDER BY {_ORDER_SQL} LIMIT {many_limit}")
+    else:
+        many = _merged(_ranges(p, org, many_limit, arms, columns, tail, many_arms), many_limit)
+    density = f"{_many_arms(p, org, n, arms, dense)}, " if many_arms else ""
+    ctes = (f"WITH {density}found AS MATERIALIZED ({found}), "
+            f"counted AS MATERIALIZED ({counted}), covered AS MATERIALIZED ({covered}) ")
     return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
 
 
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
-                   term: str | None = None, dense: bool | None = None) -> tuple[str, list[Any]]:
-    """The page's statement. A search starts from its matches (`_searched`). Otherwise, with
-    several arms, the counters choose in the statement between the arms merged and one filtered
-    range of the organisation's order (`dense` forces one: tests)."""
+                   term: str | None = None, dense: bool | None = None,
+                   sorted_matches: int = SORTED_MATCHES) -> tuple[str, list[Any]]:
+    """The page's statement. A search starts from its matches (`_searched`; tests lower
+    `sorted_matches` to page past them). Otherwise, with several arms, the counters choose in
+    the statement between the arms merged and one filtered range of the organisation's order
+    (`dense` forces one: tests)."""
     p = _Params(postgres, inline=postgres and term is not None)
     org, n = p.fixed(organisation_id), p.fixed(limit)
     if term is not None:
-        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term)
+        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
+                                 dense, sorted_matches)
         # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
         most = p.fixed(SEARCH_COUNT_CAP + 1)
         total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
@@ -328,16 +405,11 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
         tail = _conditions(p, after, year, state, None)
         columns = _columns(Tenant, "t")
         if len(arms) == 1:
-            ctes, merged = "", _merged(_by_arms(p, org, n, arms, columns, tail, "", False), n)
-        elif postgres:
-            ctes = _density(p, org, n, arms, dense)
-            dense_sql = "(SELECT dense FROM density) AND "
-            merged = _merged([_by_organisation(p, org, n, arms, columns, tail, dense_sql),
-                              *_by_arms(p, org, n, arms, columns, tail, f"NOT {dense_sql}",
-                                        False)], n)
+            ctes, merged = "", _merged(_ranges(p, org, n, arms, columns, tail, False), n)
         else:
-            ctes = _density(p, org, n, arms, dense)
-            merged = _sqlite_chosen(p, org, n, arms, columns, tail)
+            ctes = f"WITH {_many_arms(p, org, n, arms, dense)} "
+            merged = (_merged(_ranges(p, org, n, arms, columns, tail, True), n) if postgres
+                      else _sqlite_chosen(p, org, n, arms, columns, tail))
         total = _total(p, org, arms, year, state)
     state_of = (f"(SELECT d.state FROM rent_declaration d WHERE d.tenant_id = k.id "
                 f"AND d.year = {p.fixed(year)}) AS {STATE}")

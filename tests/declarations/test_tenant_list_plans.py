@@ -160,21 +160,25 @@ async def test_every_list_statement_reads_the_page_not_the_scope(filled):
 
 
 async def test_every_search_statement_reads_the_page_not_the_scope(filled):
-    assert await _faults_of(filled, SEARCHES) == []
+    # Only the way the counters choose: a search over arms merged walks each arm for its
+    # matches, up to the scope, which they choose only for a small share of the organisation.
+    assert await _faults_of(filled, SEARCHES, forced=False) == []
 
 
 def _ways(arms) -> dict[str, bool | None]:
     return WAYS if len(arms) > 1 else {"chosen": None}
 
 
-async def _faults_of(conn, cases: dict[str, dict]) -> list[tuple[str, str, str, str]]:
+async def _faults_of(conn, cases: dict[str, dict],
+                     forced: bool = True) -> list[tuple[str, str, str, str]]:
     found = []
     for scope_name, arms in SCOPES.items():
         # given: the scope's size and a cursor halfway through it
         scope = await _scope_size(conn, arms)
         assert scope >= 8_000
         deep = await _middle(conn, arms, scope)
-        for (case, options), (way, dense) in product(cases.items(), _ways(arms).items()):
+        ways = _ways(arms) if forced else {"chosen": None}
+        for (case, options), (way, dense) in product(cases.items(), ways.items()):
             if dense is False and "state" in options:
                 continue
             sql, values = page_statement(True, BIG, arms, 51, None, YEAR, **options,
@@ -215,7 +219,8 @@ async def test_many_arms_over_most_of_the_organisation_read_its_range_in_order(f
 
 
 async def test_every_way_of_reading_the_arms_gives_the_same_rows_in_the_same_order(filled):
-    for (scope_name, arms), (case, options) in product(SCOPES.items(), CASES.items()):
+    for (scope_name, arms), (case, options) in product(SCOPES.items(),
+                                                       {**CASES, **SEARCHES}.items()):
         after = None
         for _ in range(3):  # page 1 and two keyset pages
             pages = []
@@ -224,7 +229,9 @@ async def test_every_way_of_reading_the_arms_gives_the_same_rows_in_the_same_ord
                                              dense=dense)
                 pages.append([(r["id"], r["counted_total"]) for r in await filled.fetch(
                     sql, *values)])
-            assert len(pages[0]) == 51, (scope_name, case)
+            if not pages[0]:  # a search with fewer matches than three pages
+                break
+            assert len(pages[0]) == 51 or case in SEARCHES, (scope_name, case)
             assert all(p == pages[0] for p in pages), (scope_name, case)
             after = _key(await filled.fetchrow(
                 "SELECT last_name, first_name, id FROM tenant WHERE id = $1", pages[0][-1][0]))
