@@ -338,8 +338,8 @@ class Values:
         readers += [(key, name, field.to_python_value) for key, name, field
                     in meta.db_complex_fields]
         self.readers = [(key, convert) for key, _, convert in readers]
-        self.tuple = namedtuple(f"{model.__name__}Values",  # type: ignore[misc]
-                                [name for _, name, _ in readers] + list(extra))
+        self.tuple: Any = namedtuple(f"{model.__name__}Values",  # type: ignore[misc]
+                                     [name for _, name, _ in readers] + list(extra))
 
     @classmethod
     def of(cls, model: Any, extra: tuple[str, ...] = ()) -> Values:
