@@ -19,11 +19,17 @@ Deferred or streamed selections keep the full path.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from operator import attrgetter
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLObjectType,
+    GraphQLString,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -31,10 +37,8 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined, is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
-
-_PLANS: dict[tuple[GraphQLObjectType, str], tuple[Any, Any] | None] = {}
 
 
 def _is_plain(field: GraphQLField) -> bool:
@@ -52,29 +56,54 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any]:
     resolver), minus its layers: the configured default resolver on the attribute's name."""
     definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
     name, read = definition.python_name, definition.default_resolver
+    if read is getattr:  # Strawberry's default
+        return attrgetter(name)
     return lambda source: read(source, name)
-
-
-def _plan(parent_type: GraphQLObjectType, name: str) -> tuple[Any, Any] | None:
-    """(resolver, leaf type) when the field takes the short path, else None (kept per field)."""
-    key = (parent_type, name)
-    if key in _PLANS:
-        return _PLANS[key]
-    field = parent_type.fields.get(name)
-    plan = None
-    if field is not None and not field.args and _is_plain(field):
-        leaf = field.type.of_type if is_non_null_type(field.type) else field.type
-        if is_leaf_type(leaf):
-            plan = (_reader(field), leaf)
-    _PLANS[key] = plan
-    return plan
 
 
 _PLAIN_VALUES = (str, int, float, bool)
 _LEAF, _OBJECT, _LIST, _TYPENAME = range(4)
-# What a plain field completes to: (kind, leaf type | _Selection | item shape | type name, nullable)
+# What a plain field completes to: (kind, leaf coercion | _Selection | item shape | type name,
+# nullable)
 Shape = tuple[int, Any, bool]
 _SKIPPING = frozenset({"include", "skip"})  # already applied when the fields were collected
+# Built-in scalars that return a value of exactly this type unchanged (graphql.type.scalars).
+_UNCHANGED = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+_COERCIONS: dict[Any, tuple[Any, type | None, type | None, dict[Any, str] | None]] = {}
+
+
+def _coercion(leaf: Any) -> tuple[Any, type | None, type | None, dict[Any, str] | None]:
+    """(leaf type, the value type it returns unchanged, an enum's class, its member → name).
+    A Strawberry enum names a member by the first value equal to the member's value
+    (`CustomGraphQLEnumType.coerce_output_value`): the same table, computed once."""
+    found = _COERCIONS.get(leaf)
+    if found is None:
+        members: Any = getattr(leaf, "wrapped_cls", None)
+        names: dict[Any, str] | None = None
+        if isinstance(leaf, CustomGraphQLEnumType) and issubclass(members, Enum):
+            names = {}
+            for name, value in leaf.values.items():
+                for member in members:
+                    if member.value == value.value:
+                        names.setdefault(member, name)
+        found = _COERCIONS[leaf] = (leaf, _UNCHANGED.get(leaf), members if names else None,
+                                    names)
+    return found
+
+
+# Classes whose instances are neither exceptions nor awaitable (`await` looks `__await__` up on
+# the class): an object's class is checked once, not each object.
+_INERT: set[type] = set()
+
+
+def _inert(value: Any) -> bool:
+    kind = type(value)
+    if isinstance(value, (Exception, CoroutineType, GeneratorType)) or hasattr(kind, "__await__"):
+        return False
+    if is_awaitable(value):  # graphql-core's own test, for what the class test does not see
+        return False
+    _INERT.add(kind)
+    return True
 
 
 def _leaf(leaf: Any, value: Any) -> Any:
@@ -85,16 +114,6 @@ def _leaf(leaf: Any, value: Any) -> Any:
     except Exception:  # noqa: BLE001 - the full path reports it
         return Undefined
     return Undefined if coerced is None else coerced
-
-
-def _short(plan: tuple[Any, Any], source: Any) -> Any:
-    """The field's completed value, or Undefined when the full path must decide (no value, an
-    awaitable, an exception, a value the scalar refuses: it then reports them as before)."""
-    try:
-        value = plan[0](source)
-    except Exception:  # noqa: BLE001 - the full path reports it
-        return Undefined
-    return Undefined if value is None else _leaf(plan[1], value)
 
 
 class _Selection:
@@ -113,9 +132,15 @@ def _completed(shape: Shape, value: Any, context: Any) -> Any:
     if value is None:
         return None if nullable else Undefined
     if kind == _LEAF:
-        return _leaf(arg, value)
+        leaf, unchanged, members, names = arg
+        kind_of = type(value)
+        if kind_of is unchanged:
+            return value
+        if kind_of is members:
+            return names.get(value, Undefined)
+        return _leaf(leaf, value)
     if kind == _OBJECT:
-        if isinstance(value, Exception) or is_awaitable(value):
+        if type(value) not in _INERT and not _inert(value):
             return Undefined
         return _object(arg, value, context)
     if type(value) not in (list, tuple):  # a list: other iterables take the full path
@@ -168,7 +193,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         nullable = not is_non_null_type(graphql_type)
         inner = graphql_type if nullable else graphql_type.of_type
         if is_leaf_type(inner):
-            return (_LEAF, inner, nullable)
+            return (_LEAF, _coercion(inner), nullable)
         if is_object_type(inner):
             selection = self._selection(inner, field_details_list)
             return None if selection is None else (_OBJECT, selection, nullable)
@@ -222,12 +247,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (parent_type, id(grouped_field_set))
         found = self._entries.get(key)
         if found is None:
-            plans = []
-            for response_name, details in grouped_field_set.items():
-                node = details[0].node
-                leaf = None if node.arguments else _plan(parent_type, node.name.value)
-                whole = None if leaf is not None else self._field(parent_type, details)
-                plans.append((response_name, details, leaf, whole))
+            plans = [(response_name, details, self._field(parent_type, details))
+                     for response_name, details in grouped_field_set.items()]
             found = self._entries[key] = (grouped_field_set, plans)
         return found[1]
 
@@ -248,19 +269,17 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         short: dict[str, Any] = {}
         rest: dict[str, Any] = {}
         context = self.context_value
-        for response_name, field_details_list, leaf, whole in self._plans(
-                parent_type, grouped_field_set):
-            if leaf is not None:
-                value = _short(leaf, source_value)
-            elif whole is not None and whole[0] is not None:
+        for response_name, field_details_list, plan in self._plans(parent_type,
+                                                                   grouped_field_set):
+            if plan is None:
+                value = Undefined
+            elif plan[0] is None:  # __typename
+                value = plan[1][1]
+            else:
                 try:
-                    value = _completed(whole[1], whole[0](source_value), context)
+                    value = _completed(plan[1], plan[0](source_value), context)
                 except Exception:  # noqa: BLE001 - the full path reports it
                     value = Undefined
-            elif whole is not None:  # __typename
-                value = whole[1][1]
-            else:
-                value = Undefined
             if value is Undefined:
                 rest[response_name] = field_details_list
             else:
