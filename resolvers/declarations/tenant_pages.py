@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tortoise import connections
+from tortoise.fields.data import CharEnumFieldInstance
 
 from models import Housing, Tenant
 from models.counters import EVERY_YEAR
@@ -335,7 +336,7 @@ class Values:
         readers += [(key, name, None) for key, name, _ in meta.db_native_fields]
         readers += [(key, name, _typed(field.field_type)) for key, name, field
                     in meta.db_default_fields]
-        readers += [(key, name, field.to_python_value) for key, name, field
+        readers += [(key, name, _converter(field)) for key, name, field
                     in meta.db_complex_fields]
         self.readers = [(key, convert) for key, _, convert in readers]
         self.tuple: Any = namedtuple(f"{model.__name__}Values",  # type: ignore[misc]
@@ -360,6 +361,21 @@ _VALUES: dict[tuple[Any, tuple[str, ...], int], Values] = {}
 
 def _typed(kind: type) -> Callable[[Any], Any]:
     return lambda value: value if value is None else kind(value)
+
+
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """The field's `to_python_value`; for an enum column (`enum_type(value)`), its members
+    looked up by value first (the same member, without the call)."""
+    convert = field.to_python_value
+    if not isinstance(field, CharEnumFieldInstance):
+        return convert
+    members = {member.value: member for member in field.enum_type}
+
+    def member(value: Any) -> Any:
+        found = members.get(value)
+        return convert(value) if found is None else found
+
+    return member
 
 
 def _tenant(row: Any, tenant: Values, housing: Values) -> Any:
