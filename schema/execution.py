@@ -166,6 +166,9 @@ def _object(selection: _Selection, source: Any, context: Any) -> Any:
             value = read(source)
         except Exception:  # noqa: BLE001 - the full path reports it
             return Undefined
+        if shape[0] == _LEAF and type(value) is shape[1][1]:
+            out[name] = value  # most leaves: `_completed`'s first case, without the call
+            continue
         done = _completed(shape, value, context)
         if done is Undefined:
             return Undefined
