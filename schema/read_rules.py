@@ -198,6 +198,14 @@ def _checker(cls: type, type_name: str, rule: ReadRule) -> Callable[[Any, Any], 
             raise Forbidden(REFUSED)
         return True
 
+    def admitted(obj: Any, context: Any) -> bool:
+        """`is_type_of`'s verdict without its refusal (no error, no log): what the short path
+        of schema.execution asks; on False it leaves the object to graphql-core, which calls
+        `is_type_of` and reports the refusal where it belongs."""
+        reader: Reader | None = context.reader
+        return isinstance(obj, cls) and reader is not None and reader.admits(rule, type_name, obj)
+
+    is_type_of.admitted = admitted  # type: ignore[attr-defined]
     return is_type_of
 
 

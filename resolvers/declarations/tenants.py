@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -15,13 +16,15 @@ from resolvers.declarations.tenant_pages import ORDER as TENANT_ORDER
 from resolvers.declarations.tenant_pages import read_page
 from resolvers.shared.context import Context
 from resolvers.shared.errors import NotFound, invalid
-from resolvers.shared.pagination import Page, parse_cursor, row_key
+from resolvers.shared.pagination import Page, parse_cursor
 
 # Longer than any searched column: nothing could match, and SQLite refuses LIKE patterns over
 # 50,000 bytes (an internal error rather than an answer).
 MAX_SEARCH_LENGTH = 100
 # A trigram index answers from three characters on; fewer would read the whole scope.
 MIN_SEARCH_LENGTH = 3
+# A row's cursor (pagination.row_key's values: names and an id, nothing to convert).
+_key = attrgetter(*TENANT_ORDER)
 
 
 async def visible_tenants(ctx: Context, act: Act = Act.READ):
@@ -80,7 +83,7 @@ async def list_tenants(
         scope.organisation_id, scope.arms(), first + 1, start, year, state, term)
     total, exact = await counting.total(rows, resumed=after is not None)
     return Page(rows=rows[:first], has_next=len(rows) > first, total=total,
-                keys=[row_key(r, TENANT_ORDER) for r in rows[:first]], total_exact=exact)
+                keys=[list(_key(r)) for r in rows[:first]], total_exact=exact)
 
 
 async def declaration_states(tenant_ids: list[int], year: int) -> dict[int, DeclarationState]:

@@ -9,6 +9,14 @@ TENANTS = """query Tenants($first: Int! = 100, $filter: TenantFilter) {
     edges { cursor node { id allocataireNumber lastName firstName declarationState
                           housing { postalCode commune departement type } } } } }"""
 TENANT = "query($id: ID!) { tenant(id: $id) { id allocataireNumber } }"
+# Every value a tenant row carries (its own columns, its housing's, its state), on the list and
+# on the single tenant: tests/declarations/test_tenant_page_values.py compares the two.
+_TENANT_VALUES = """id allocataireNumber lastName firstName occupiedSince colocation lastRentCents
+  declarationState housing { id address postalCode commune departement type }"""
+TENANTS_VALUES = f"""query($first: Int!, $after: String) {{
+  tenants(first: $first, after: $after) {{ totalCount totalCountExact
+    pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {_TENANT_VALUES} }} }} }} }}"""
+TENANT_VALUES = f"query($id: ID!) {{ tenant(id: $id) {{ {_TENANT_VALUES} }} }}"
 CAMPAIGN = "{ rentCampaign { total remaining transmitted message } }"
 
 DECLARATION_FIELDS = """
