@@ -299,7 +299,7 @@ def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: s
 def _searched(p: _Params, organisation_id: int, org: str, n: str,
               arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
               state: DeclarationState | None, term: str, dense: bool | None,
-              sorted_matches: int) -> tuple[str, str]:
+              sorted_matches: int, skipped: str | None = None) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
     `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
@@ -346,8 +346,11 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
         in_arms = (_arm_keys(p, "t", arms) if len(arms) > ARM_PHRASES
                    else f"({_arms_where(p, 't', arms)})")
         ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres else ""
+        # SQLite, `skipped`: nothing read (a CTE is filled where first read, whatever the
+        # LIMIT of the query reading it).
+        found_cap = cap if skipped is None else f"(CASE WHEN {skipped} THEN 0 ELSE {cap} END)"
         found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND "
-                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {cap}")
+                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {found_cap}")
     counted = "SELECT COUNT(*) AS n FROM found"
     kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
     tail = _conditions(p, after, year, state, term, walked=many_arms)
@@ -365,8 +368,10 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
         kept.insert(0, "(SELECT whole FROM covered)")
         tail += " AND NOT (SELECT whole FROM covered)"
     else:  # SQLite tests a WHERE term on every row, a LIMIT of 0 once before the scan
-        few_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN {n} ELSE 0 END)"
-        many_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN 0 ELSE {n} END)"
+        # (`skipped`: this way not taken, tested first: `found` is then never read).
+        skip = "" if skipped is None else f"WHEN {skipped} THEN 0 "
+        few_limit = f"(CASE {skip}WHEN (SELECT whole FROM covered) THEN {n} ELSE 0 END)"
+        many_limit = f"(CASE {skip}WHEN (SELECT whole FROM covered) THEN 0 ELSE {n} END)"
     cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
     few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
            f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
@@ -384,6 +389,89 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
     return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
 
 
+def _named(p: _Params, organisation_id: int, org: str, n: str,
+           arms: list[tuple[str, str | None]], after: list[Any] | None, term: str,
+           sorted_matches: int) -> tuple[str, str]:
+    """(the CTEs, the page's rows) of a search by name groups (migration
+    0019), for a term without a space and no state filter.
+
+    A term without a space matches a row's search text iff it matches its normalised last
+    name or its other text (search_text = name_text || ' ' || other_text). So the page is the
+    scope's last names that match (`names`, from the `tenant_name` dictionary: a few rows, with
+    their counts), each read as an ordered range from the cursor, with the rows matching by
+    another field whose last name does not match (`other`, from the other text's trigram index,
+    sorted). The count is the names' counts plus `other`'s. `other` holds up to
+    `sorted_matches`: as many, and `fits` is false: the caller's statement takes `_searched`'s
+    way instead (a term in a good share of first names or communes)."""
+    cap = p.fixed(sorted_matches)
+    like = p.fixed(f"%{term}%")
+    many = len(arms) > ARM_PHRASES
+    in_arms = (_arm_keys(p, "t", arms) if many else f"({_arms_where(p, 't', arms)})")
+    # PostgreSQL: the organisation's names matching the term from their trigram index, the
+    # arms checked on each (an OR of 100 arms costs 10 ms of planning).
+    names = (f"SELECT n.housing_type, n.departement, n.last_name, n.total FROM tenant_name n "
+             f"WHERE n.organisation_id = {org} AND "
+             f"{_arm_keys(p, 'n', arms) if many else '(' + _arms_where(p, 'n', arms) + ')'} "
+             f"AND n.name_text LIKE {like}")
+    if p.postgres:
+        source = f"tenant t WHERE t.organisation_id = {org} AND {in_arms} AND"
+    else:  # CROSS JOIN keeps the full-text table as the outer loop
+        phrase = _full_text(organisation_id, arms, term).replace("words :", "other :")
+        source = (f"tenant_other_search CROSS JOIN tenant t ON t.id = tenant_other_search.rowid "
+                  f"WHERE tenant_other_search MATCH {p.fixed(phrase)} AND "
+                  f"t.organisation_id = {org} AND {in_arms} AND")
+    other = (f"SELECT t.id, t.last_name, t.first_name FROM {source} t.other_text LIKE {like} "
+             f"AND t.last_name NOT IN (SELECT last_name FROM names) LIMIT {cap}")
+    # The count up to the cap, as `_searched` counts (page_statement caps it again).
+    fits = (f"SELECT c.fits, CASE WHEN c.n > {cap} THEN {cap} ELSE c.n END AS n FROM ("
+            f"SELECT COUNT(*) < {cap} AS fits, COUNT(*) + (SELECT COALESCE(SUM(total), 0) "
+            f"FROM names) AS n FROM other) AS c")
+    marks = [] if after is None else [p(v) for v in after]
+    after_key = f"({_ORDER_SQL}) > ({', '.join(marks)})" if marks else ""
+    first_name = f"last_name >= {marks[0]}" if marks else ""
+    columns = _columns(Tenant, "t")
+    gate = "(SELECT fits FROM fits)"
+    if p.postgres:
+        in_range = (f" AND (t.last_name, t.first_name, t.id) > ({', '.join(marks)})"
+                    if marks else "")
+        where_first = f" WHERE {first_name}" if marks else ""
+
+        def probe(outer: str, match: str) -> str:
+            """Each name group (of a pair, or of the organisation) read from the cursor."""
+            return (f"SELECT r.* FROM ({outer}{where_first} ORDER BY last_name) AS nm CROSS JOIN "
+                    f"LATERAL (SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} "
+                    f"AND {match} AND t.last_name = nm.last_name{in_range} "
+                    f"ORDER BY t.first_name, t.id LIMIT {n}) AS r")
+
+        by_pair = probe("SELECT housing_type, departement, last_name FROM names",
+                        "t.housing_type = nm.housing_type AND t.departement = nm.departement")
+        if len(arms) > 1:  # the counters choose, as for a plain page (`_many_arms`)
+            by_name = probe("SELECT DISTINCT last_name FROM names", _arm_keys(p, "t", arms))
+            named = (f"SELECT * FROM ({by_name}) AS d WHERE (SELECT dense FROM density) "
+                     f"UNION ALL SELECT * FROM ({by_pair}) AS s WHERE NOT (SELECT dense FROM "
+                     f"density)")
+        else:
+            named = by_pair
+        limit = n
+    else:  # a LIMIT of 0 skips the scan (SQLite tests a WHERE term on every row)
+        limit = f"(CASE WHEN {gate} THEN {n} ELSE 0 END)"
+        cursor = f" AND {after_key}" if marks else ""
+        named = (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND {in_arms} "
+                 f"AND t.last_name IN (SELECT last_name FROM names"
+                 f"{' WHERE ' + first_name if marks else ''}){cursor} "
+                 f"ORDER BY {_ORDER_SQL} LIMIT {limit}")
+    kept = f" WHERE {after_key}" if marks else ""
+    others = (f"SELECT {columns} FROM (SELECT id FROM other{kept} ORDER BY {_ORDER_SQL} "
+              f"LIMIT {limit}) AS o JOIN tenant t ON t.id = o.id")
+    rows = (f"SELECT * FROM (SELECT * FROM ({named}) AS nd UNION ALL SELECT * FROM ({others}) "
+            f"AS ot ORDER BY {_ORDER_SQL} LIMIT {limit}) AS named")
+    if p.postgres:
+        rows += f" WHERE {gate}"
+    ctes = (f"names AS MATERIALIZED ({names}), other AS MATERIALIZED ({other}), "
+            f"fits AS MATERIALIZED ({fits})")
+    return ctes, rows
+
+
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
                    limit: int, after: list[Any] | None, year: int,
                    state: DeclarationState | None = None,
@@ -396,11 +484,23 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
     p = _Params(postgres, inline=postgres and term is not None)
     org, n = p.fixed(organisation_id), p.fixed(limit)
     if term is not None:
+        named = state is None and " " not in term
         ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
-                                 dense, sorted_matches)
+                                 dense, sorted_matches,
+                                 "(SELECT fits FROM fits)" if named and not postgres else None)
         # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
         most = p.fixed(SEARCH_COUNT_CAP + 1)
         total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
+        if named:
+            # By name groups when the other fields' matches are few (`_named`), else the
+            # matches' way above: the way not taken does not run (a condition on one row).
+            named_ctes, rows = _named(p, organisation_id, org, n, arms, after, term,
+                                             sorted_matches)
+            ctes = f"{ctes}, {named_ctes} "
+            merged = f"{rows} UNION ALL SELECT * FROM ({merged}) AS m" + (
+                " WHERE NOT (SELECT fits FROM fits)" if postgres else "")
+            total = (f"(CASE WHEN (SELECT fits FROM fits) THEN (SELECT CASE WHEN n > {most} "
+                     f"THEN {most} ELSE n END FROM fits) ELSE {total} END)")
     else:
         tail = _conditions(p, after, year, state, None)
         columns = _columns(Tenant, "t")
