@@ -12,7 +12,8 @@
 #   locks taken in the same order as 0017's; SQLite: row triggers, one writer at a time).
 # The normalised last name is the search text's head: search_text = name_text || ' ' ||
 # other_text when both are non-empty (normalise works per character and collapses the joining
-# space), so the triggers derive it in SQL (`NAME_TEXT`).
+# space), so the triggers derive it in SQL (`name_text`). A later migration that rebuilds
+# `tenant` on SQLite drops this one's triggers (as 0018's): it must create them again.
 import importlib
 import json
 

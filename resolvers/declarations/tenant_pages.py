@@ -11,7 +11,9 @@ organisation's order, the arms as a filter.
 
 A search starts from the term's matches in the scope, read from a trigram index (`_searched`): a
 rare term never walks the ranges, a common one does past its first matches, where a page of
-matches is a few pages of rows.
+matches is a few pages of rows. A term without a space is first read by name groups (`_named`):
+its matches on the last name are whole groups of the list's order, found in a dictionary of the
+scope's last names, each read as an ordered range; the few matching by another field are sorted.
 """
 
 from __future__ import annotations
@@ -296,10 +298,23 @@ def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: s
     return f'scope : ({scope}) AND words : "{term}"'
 
 
+def _walked(p: _Params, org: str, limit: str, arms: list[tuple[str, str | None]], tail: str,
+            chosen: bool) -> str:
+    """A search past its first matches: the arms' ordered ranges from the cursor, the term
+    tested on each row (`tail`), up to `limit`; `chosen`: as `_ranges`."""
+    columns = _columns(Tenant, "t")
+    if not p.postgres and len(arms) > ARM_PHRASES:
+        # SQLite sets up every arm of a UNION ALL, run or not (100 arms: 22 ms a search): past
+        # its first matches, a search reads the organisation's order, the arms as a filter.
+        return (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND "
+                f"{_arm_keys(p, 't', arms)}{tail} ORDER BY {_ORDER_SQL} LIMIT {limit}")
+    return _merged(_ranges(p, org, limit, arms, columns, tail, chosen), limit)
+
+
 def _searched(p: _Params, organisation_id: int, org: str, n: str,
               arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
               state: DeclarationState | None, term: str, dense: bool | None,
-              sorted_matches: int, skipped: str | None = None) -> tuple[str, str]:
+              sorted_matches: int) -> tuple[str, str]:
     """(the CTEs, the page's rows) of a search, from the term's matches in the scope first.
 
     `found` holds up to SORTED_MATCHES of the scope's matches, from the trigram index
@@ -346,11 +361,8 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
         in_arms = (_arm_keys(p, "t", arms) if len(arms) > ARM_PHRASES
                    else f"({_arms_where(p, 't', arms)})")
         ordered = f" ORDER BY {_ORDER_SQL}" if p.postgres else ""
-        # SQLite, `skipped`: nothing read (a CTE is filled where first read, whatever the
-        # LIMIT of the query reading it).
-        found_cap = cap if skipped is None else f"(CASE WHEN {skipped} THEN 0 ELSE {cap} END)"
         found = (f"SELECT {keys} FROM {source} t.organisation_id = {org} AND "
-                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {found_cap}")
+                 f"{in_arms}{state_sql}{like}{ordered} LIMIT {cap}")
     counted = "SELECT COUNT(*) AS n FROM found"
     kept = [] if after is None else [f"({_ORDER_SQL}) > ({', '.join(p(v) for v in after)})"]
     tail = _conditions(p, after, year, state, term, walked=many_arms)
@@ -368,32 +380,31 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
         kept.insert(0, "(SELECT whole FROM covered)")
         tail += " AND NOT (SELECT whole FROM covered)"
     else:  # SQLite tests a WHERE term on every row, a LIMIT of 0 once before the scan
-        # (`skipped`: this way not taken, tested first: `found` is then never read).
-        skip = "" if skipped is None else f"WHEN {skipped} THEN 0 "
-        few_limit = f"(CASE {skip}WHEN (SELECT whole FROM covered) THEN {n} ELSE 0 END)"
-        many_limit = f"(CASE {skip}WHEN (SELECT whole FROM covered) THEN 0 ELSE {n} END)"
+        few_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN {n} ELSE 0 END)"
+        many_limit = f"(CASE WHEN (SELECT whole FROM covered) THEN 0 ELSE {n} END)"
     cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
     few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
            f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
-    columns = _columns(Tenant, "t")
-    if not p.postgres and len(arms) > ARM_PHRASES:
-        # SQLite sets up every arm of a UNION ALL, run or not (100 arms: 22 ms a search): past
-        # its first matches, a search reads the organisation's order, the arms as a filter.
-        many = (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND "
-                f"{_arm_keys(p, 't', arms)}{tail} ORDER BY {_ORDER_SQL} LIMIT {many_limit}")
-    else:
-        many = _merged(_ranges(p, org, many_limit, arms, columns, tail, many_arms), many_limit)
+    many = _walked(p, org, many_limit, arms, tail, many_arms)
     density = f"{_many_arms(p, org, n, arms, dense)}, " if many_arms else ""
     ctes = (f"WITH {density}found AS MATERIALIZED ({found}), "
             f"counted AS MATERIALIZED ({counted}), covered AS MATERIALIZED ({covered}) ")
     return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
 
 
+# A search by name groups sorts up to this many matches by other fields (first name,
+# commune…); more, and it walks the ordered ranges (a page of matches within 500 rows for a
+# term in 1 row in 500 of a 10⁶ scope). Above SEARCH_COUNT_CAP: a full `other` means a total
+# past the cap.
+OTHER_SORTED = 2_000
+assert OTHER_SORTED > SEARCH_COUNT_CAP
+
+
 def _named(p: _Params, organisation_id: int, org: str, n: str,
-           arms: list[tuple[str, str | None]], after: list[Any] | None, term: str,
-           sorted_matches: int) -> tuple[str, str]:
-    """(the CTEs, the page's rows) of a search by name groups (migration
-    0019), for a term without a space and no state filter.
+           arms: list[tuple[str, str | None]], after: list[Any] | None, year: int, term: str,
+           dense: bool | None, sorted_matches: int) -> tuple[str, str]:
+    """(the CTEs, the page's rows) of a search by name groups (migration 0019), for a term
+    without a space and no state filter.
 
     A term without a space matches a row's search text iff it matches its normalised last
     name or its other text (search_text = name_text || ' ' || other_text). So the page is the
@@ -401,9 +412,11 @@ def _named(p: _Params, organisation_id: int, org: str, n: str,
     their counts), each read as an ordered range from the cursor, with the rows matching by
     another field whose last name does not match (`other`, from the other text's trigram index,
     sorted). The count is the names' counts plus `other`'s. `other` holds up to
-    `sorted_matches`: as many, and `fits` is false: the caller's statement takes `_searched`'s
-    way instead (a term in a good share of first names or communes)."""
-    cap = p.fixed(sorted_matches)
+    `sorted_matches`: as many, and `fits` is false: the term is in a good share of the scope's
+    first names or communes, and the page is read along the arms' ordered ranges from the
+    cursor, the term tested on each row (`_walked`), a page of matches within a few pages of
+    rows. The way not taken does not run (a condition on one row)."""
+    cap, other_cap = p.fixed(sorted_matches), p.fixed(min(sorted_matches, OTHER_SORTED))
     like = p.fixed(f"%{term}%")
     many = len(arms) > ARM_PHRASES
     in_arms = (_arm_keys(p, "t", arms) if many else f"({_arms_where(p, 't', arms)})")
@@ -421,10 +434,11 @@ def _named(p: _Params, organisation_id: int, org: str, n: str,
                   f"WHERE tenant_other_search MATCH {p.fixed(phrase)} AND "
                   f"t.organisation_id = {org} AND {in_arms} AND")
     other = (f"SELECT t.id, t.last_name, t.first_name FROM {source} t.other_text LIKE {like} "
-             f"AND t.last_name NOT IN (SELECT last_name FROM names) LIMIT {cap}")
-    # The count up to the cap, as `_searched` counts (page_statement caps it again).
+             f"AND t.last_name NOT IN (SELECT last_name FROM names) LIMIT {other_cap}")
+    # The count up to the cap, as `_searched` counts (page_statement caps it again): `other`
+    # full, the count is past SEARCH_COUNT_CAP (OTHER_SORTED is more) or the cap.
     fits = (f"SELECT c.fits, CASE WHEN c.n > {cap} THEN {cap} ELSE c.n END AS n FROM ("
-            f"SELECT COUNT(*) < {cap} AS fits, COUNT(*) + (SELECT COALESCE(SUM(total), 0) "
+            f"SELECT COUNT(*) < {other_cap} AS fits, COUNT(*) + (SELECT COALESCE(SUM(total), 0) "
             f"FROM names) AS n FROM other) AS c")
     marks = [] if after is None else [p(v) for v in after]
     after_key = f"({_ORDER_SQL}) > ({', '.join(marks)})" if marks else ""
@@ -465,11 +479,18 @@ def _named(p: _Params, organisation_id: int, org: str, n: str,
               f"LIMIT {limit}) AS o JOIN tenant t ON t.id = o.id")
     rows = (f"SELECT * FROM (SELECT * FROM ({named}) AS nd UNION ALL SELECT * FROM ({others}) "
             f"AS ot ORDER BY {_ORDER_SQL} LIMIT {limit}) AS named")
+    many_arms = p.postgres and len(arms) > 1
+    walk_tail = _conditions(p, after, year, None, term, walked=p.postgres)
     if p.postgres:
         rows += f" WHERE {gate}"
-    ctes = (f"names AS MATERIALIZED ({names}), other AS MATERIALIZED ({other}), "
-            f"fits AS MATERIALIZED ({fits})")
-    return ctes, rows
+        walk = _walked(p, org, n, arms, f"{walk_tail} AND NOT {gate}", many_arms)
+    else:
+        walk = _walked(p, org, f"(CASE WHEN {gate} THEN 0 ELSE {n} END)", arms, walk_tail,
+                       False)
+    density = f"{_many_arms(p, org, n, arms, dense)}, " if many_arms else ""
+    ctes = (f"WITH {density}names AS MATERIALIZED ({names}), other AS MATERIALIZED ({other}), "
+            f"fits AS MATERIALIZED ({fits}) ")
+    return ctes, f"{rows} UNION ALL SELECT * FROM ({walk}) AS walked"
 
 
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
@@ -477,30 +498,25 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
                    state: DeclarationState | None = None,
                    term: str | None = None, dense: bool | None = None,
                    sorted_matches: int = SORTED_MATCHES) -> tuple[str, list[Any]]:
-    """The page's statement. A search starts from its matches (`_searched`; tests lower
-    `sorted_matches` to page past them). Otherwise, with several arms, the counters choose in
+    """The page's statement. A search of a term without a space reads its name groups
+    (`_named`), another one starts from its matches (`_searched`); tests lower
+    `sorted_matches` to page past them. Otherwise, with several arms, the counters choose in
     the statement between the arms merged and one filtered range of the organisation's order
     (`dense` forces one: tests)."""
     p = _Params(postgres, inline=postgres and term is not None)
     org, n = p.fixed(organisation_id), p.fixed(limit)
     if term is not None:
-        named = state is None and " " not in term
-        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
-                                 dense, sorted_matches,
-                                 "(SELECT fits FROM fits)" if named and not postgres else None)
         # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
         most = p.fixed(SEARCH_COUNT_CAP + 1)
-        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
-        if named:
-            # By name groups when the other fields' matches are few (`_named`), else the
-            # matches' way above: the way not taken does not run (a condition on one row).
-            named_ctes, rows = _named(p, organisation_id, org, n, arms, after, term,
-                                             sorted_matches)
-            ctes = f"{ctes}, {named_ctes} "
-            merged = f"{rows} UNION ALL SELECT * FROM ({merged}) AS m" + (
-                " WHERE NOT (SELECT fits FROM fits)" if postgres else "")
-            total = (f"(CASE WHEN (SELECT fits FROM fits) THEN (SELECT CASE WHEN n > {most} "
-                     f"THEN {most} ELSE n END FROM fits) ELSE {total} END)")
+        if state is None and " " not in term:  # by name groups
+            ctes, merged = _named(p, organisation_id, org, n, arms, after, year, term, dense,
+                                  sorted_matches)
+            counts = "fits"
+        else:  # a state filter, or a term that may span the last and first names
+            ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
+                                     dense, sorted_matches)
+            counts = "counted"
+        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM {counts})"
     else:
         tail = _conditions(p, after, year, state, None)
         columns = _columns(Tenant, "t")
