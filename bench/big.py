@@ -175,15 +175,17 @@ def _sql_text_array(values) -> str:
 
 def _derived_sql(column: str, tenant_id: str, lasts: str, firsts: str) -> str:
     """A derived tenant column (bench.generate.DERIVABLE) in SQL, over the housing row `h`."""
-    if column != "search_text":
+    if column not in ("search_text", "other_text"):
         return f"h.{column}"
     from models.tenant_copies import normalise
 
     # normalise() of "last first commune number postal" is each part's, joined by a space:
     # names come normalised from Python, the commune's dash becomes a space.
-    return (f"({_sql_text_array(normalise(n) for n in LAST_NAMES)})[{lasts}] || ' ' || "
-            f"({_sql_text_array(normalise(n) for n in BIG_FIRST_NAMES)})[{firsts}] || ' ' || "
-            f"replace(h.commune, '-', ' ') || ' ' || ({tenant_id})::text || ' ' || h.postal_code")
+    other = (f"({_sql_text_array(normalise(n) for n in BIG_FIRST_NAMES)})[{firsts}] || ' ' || "
+             f"replace(h.commune, '-', ' ') || ' ' || ({tenant_id})::text || ' ' || h.postal_code")
+    if column == "other_text":
+        return other
+    return f"({_sql_text_array(normalise(n) for n in LAST_NAMES)})[{lasts}] || ' ' || {other}"
 
 
 def postgres_inserts(big: BigOrganisation, year: int, derived: tuple[str, ...] = ()) -> list[str]:

@@ -84,7 +84,7 @@ def _agency_rules(tables: Tables) -> None:
 
 # Tenant columns a schema may carry as copies of its housing's (the scope on the tenant row) and
 # its normalised search text (`models.tenant_copies`, when the schema has them).
-DERIVABLE = ("organisation_id", "housing_type", "departement", "search_text")
+DERIVABLE = ("organisation_id", "housing_type", "departement", "search_text", "other_text")
 
 
 def _derived(live: set[str]) -> tuple[str, ...]:
@@ -96,6 +96,10 @@ def _copy(column: str, tenant: tuple, housing: tuple):
         from models.tenant_copies import normalise
 
         return normalise(" ".join((tenant[3], tenant[4], housing[6], tenant[2], housing[5])))
+    if column == "other_text":
+        from models.tenant_copies import normalise
+
+        return normalise(" ".join((tenant[4], housing[6], tenant[2], housing[5])))
     return housing[COLUMNS["housing"].index(column)]
 
 

@@ -62,6 +62,8 @@ class Tenant(Model):
     departement = fields.CharField(max_length=3)
     # Names, commune, numéro allocataire and postal code, normalised (tenant_copies.normalise).
     search_text = fields.TextField()
+    # The same without the last name (tenant_copies.other_text; migration 0019).
+    other_text = fields.TextField()
 
     class Meta:
         table = "tenant"

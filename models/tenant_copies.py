@@ -24,8 +24,13 @@ def normalise(text: str) -> str:
 
 def search_text(tenant: Any, housing: Any) -> str:
     """The one column a search reads: names, commune, numéro allocataire and postal code."""
-    parts = (tenant.last_name, tenant.first_name, housing.commune,
-             tenant.allocataire_number, housing.postal_code)
+    return normalise(f"{tenant.last_name} {other_text(tenant, housing)}")
+
+
+def other_text(tenant: Any, housing: Any) -> str:
+    """The search text without the last name (migration 0019): a term's matches on the last
+    name are whole name groups of the list's order, the rest are found through this text."""
+    parts = (tenant.first_name, housing.commune, tenant.allocataire_number, housing.postal_code)
     return normalise(" ".join(str(p) for p in parts))
 
 
@@ -33,4 +38,5 @@ def carried(tenant: Any, housing: Any) -> dict[str, Any]:
     """The columns a tenant row carries for its housing: the housing's scope and the search text.
     Written with the row by every writer (the import), so a list never joins to filter."""
     return {"organisation_id": housing.organisation_id, "housing_type": housing.housing_type,
-            "departement": housing.departement, "search_text": search_text(tenant, housing)}
+            "departement": housing.departement, "search_text": search_text(tenant, housing),
+            "other_text": other_text(tenant, housing)}

@@ -11,7 +11,9 @@ organisation's order, the arms as a filter.
 
 A search starts from the term's matches in the scope, read from a trigram index (`_searched`): a
 rare term never walks the ranges, a common one does past its first matches, where a page of
-matches is a few pages of rows.
+matches is a few pages of rows. A term without a space is first read by name groups (`_named`):
+its matches on the last name are whole groups of the list's order, found in a dictionary of the
+scope's last names, each read as an ordered range; the few matching by another field are sorted.
 """
 
 from __future__ import annotations
@@ -299,6 +301,19 @@ def _full_text(organisation_id: int, arms: list[tuple[str, str | None]], term: s
     return f'scope : ({scope}) AND words : "{term}"'
 
 
+def _walked(p: _Params, org: str, limit: str, arms: list[tuple[str, str | None]], tail: str,
+            chosen: bool) -> str:
+    """A search past its first matches: the arms' ordered ranges from the cursor, the term
+    tested on each row (`tail`), up to `limit`; `chosen`: as `_ranges`."""
+    columns = _columns(Tenant, "t")
+    if not p.postgres and len(arms) > ARM_PHRASES:
+        # SQLite sets up every arm of a UNION ALL, run or not (100 arms: 22 ms a search): past
+        # its first matches, a search reads the organisation's order, the arms as a filter.
+        return (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND "
+                f"{_arm_keys(p, 't', arms)}{tail} ORDER BY {_ORDER_SQL} LIMIT {limit}")
+    return _merged(_ranges(p, org, limit, arms, columns, tail, chosen), limit)
+
+
 def _searched(p: _Params, organisation_id: int, org: str, n: str,
               arms: list[tuple[str, str | None]], after: list[Any] | None, year: int,
               state: DeclarationState | None, term: str, dense: bool | None,
@@ -373,18 +388,112 @@ def _searched(p: _Params, organisation_id: int, org: str, n: str,
     cursor = f" WHERE {' AND '.join(kept)}" if kept else ""
     few = (f"SELECT {_columns(Tenant, 't')} FROM (SELECT id FROM found{cursor} "
            f"ORDER BY {_ORDER_SQL} LIMIT {few_limit}) AS f JOIN tenant t ON t.id = f.id")
-    columns = _columns(Tenant, "t")
-    if not p.postgres and len(arms) > ARM_PHRASES:
-        # SQLite sets up every arm of a UNION ALL, run or not (100 arms: 22 ms a search): past
-        # its first matches, a search reads the organisation's order, the arms as a filter.
-        many = (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND "
-                f"{_arm_keys(p, 't', arms)}{tail} ORDER BY {_ORDER_SQL} LIMIT {many_limit}")
-    else:
-        many = _merged(_ranges(p, org, many_limit, arms, columns, tail, many_arms), many_limit)
+    many = _walked(p, org, many_limit, arms, tail, many_arms)
     density = f"{_many_arms(p, org, n, arms, dense)}, " if many_arms else ""
     ctes = (f"WITH {density}found AS MATERIALIZED ({found}), "
             f"counted AS MATERIALIZED ({counted}), covered AS MATERIALIZED ({covered}) ")
     return ctes, f"SELECT * FROM ({few}) AS few UNION ALL SELECT * FROM ({many}) AS many"
+
+
+# A search by name groups sorts up to this many matches by other fields (first name,
+# commune…); more, and it walks the ordered ranges (a page of matches within 500 rows for a
+# term in 1 row in 500 of a 10⁶ scope). Above SEARCH_COUNT_CAP: a full `other` means a total
+# past the cap.
+OTHER_SORTED = 2_000
+assert OTHER_SORTED > SEARCH_COUNT_CAP
+
+
+def _named(p: _Params, organisation_id: int, org: str, n: str,
+           arms: list[tuple[str, str | None]], after: list[Any] | None, year: int, term: str,
+           dense: bool | None, sorted_matches: int) -> tuple[str, str]:
+    """(the CTEs, the page's rows) of a search by name groups (migration 0019), for a term
+    without a space and no state filter.
+
+    A term without a space matches a row's search text iff it matches its normalised last
+    name or its other text (search_text = name_text || ' ' || other_text). So the page is the
+    scope's last names that match (`names`, from the `tenant_name` dictionary: a few rows, with
+    their counts), each read as an ordered range from the cursor, with the rows matching by
+    another field whose last name does not match (`other`, from the other text's trigram index,
+    sorted). The count is the names' counts plus `other`'s. `other` holds up to
+    `sorted_matches`: as many, and `fits` is false: the term is in a good share of the scope's
+    first names or communes, and the page is read along the arms' ordered ranges from the
+    cursor, the term tested on each row (`_walked`), a page of matches within a few pages of
+    rows. The way not taken does not run (a condition on one row)."""
+    cap, other_cap = p.fixed(sorted_matches), p.fixed(min(sorted_matches, OTHER_SORTED))
+    like = p.fixed(f"%{term}%")
+    many = len(arms) > ARM_PHRASES
+    in_arms = (_arm_keys(p, "t", arms) if many else f"({_arms_where(p, 't', arms)})")
+    # PostgreSQL: the organisation's names matching the term from their trigram index, the
+    # arms checked on each (an OR of 100 arms costs 10 ms of planning).
+    names = (f"SELECT n.housing_type, n.departement, n.last_name, n.total FROM tenant_name n "
+             f"WHERE n.organisation_id = {org} AND "
+             f"{_arm_keys(p, 'n', arms) if many else '(' + _arms_where(p, 'n', arms) + ')'} "
+             f"AND n.name_text LIKE {like}")
+    if p.postgres:
+        source = f"tenant t WHERE t.organisation_id = {org} AND {in_arms} AND"
+    else:  # CROSS JOIN keeps the full-text table as the outer loop
+        phrase = _full_text(organisation_id, arms, term).replace("words :", "other :")
+        source = (f"tenant_other_search CROSS JOIN tenant t ON t.id = tenant_other_search.rowid "
+                  f"WHERE tenant_other_search MATCH {p.fixed(phrase)} AND "
+                  f"t.organisation_id = {org} AND {in_arms} AND")
+    other = (f"SELECT t.id, t.last_name, t.first_name FROM {source} t.other_text LIKE {like} "
+             f"AND t.last_name NOT IN (SELECT last_name FROM names) LIMIT {other_cap}")
+    # The count up to the cap, as `_searched` counts (page_statement caps it again): `other`
+    # full, the count is past SEARCH_COUNT_CAP (OTHER_SORTED is more) or the cap.
+    fits = (f"SELECT c.fits, CASE WHEN c.n > {cap} THEN {cap} ELSE c.n END AS n FROM ("
+            f"SELECT COUNT(*) < {other_cap} AS fits, COUNT(*) + (SELECT COALESCE(SUM(total), 0) "
+            f"FROM names) AS n FROM other) AS c")
+    marks = [] if after is None else [p(v) for v in after]
+    after_key = f"({_ORDER_SQL}) > ({', '.join(marks)})" if marks else ""
+    first_name = f"last_name >= {marks[0]}" if marks else ""
+    columns = _columns(Tenant, "t")
+    gate = "(SELECT fits FROM fits)"
+    if p.postgres:
+        in_range = (f" AND (t.last_name, t.first_name, t.id) > ({', '.join(marks)})"
+                    if marks else "")
+        where_first = f" WHERE {first_name}" if marks else ""
+
+        def probe(outer: str, match: str) -> str:
+            """Each name group (of a pair, or of the organisation) read from the cursor."""
+            return (f"SELECT r.* FROM ({outer}{where_first} ORDER BY last_name) AS nm CROSS JOIN "
+                    f"LATERAL (SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} "
+                    f"AND {match} AND t.last_name = nm.last_name{in_range} "
+                    f"ORDER BY t.first_name, t.id LIMIT {n}) AS r")
+
+        by_pair = probe("SELECT housing_type, departement, last_name FROM names",
+                        "t.housing_type = nm.housing_type AND t.departement = nm.departement")
+        if len(arms) > 1:  # the counters choose, as for a plain page (`_many_arms`)
+            by_name = probe("SELECT DISTINCT last_name FROM names", _arm_keys(p, "t", arms))
+            named = (f"SELECT * FROM ({by_name}) AS d WHERE (SELECT dense FROM density) "
+                     f"UNION ALL SELECT * FROM ({by_pair}) AS s WHERE NOT (SELECT dense FROM "
+                     f"density)")
+        else:
+            named = by_pair
+        limit = n
+    else:  # a LIMIT of 0 skips the scan (SQLite tests a WHERE term on every row)
+        limit = f"(CASE WHEN {gate} THEN {n} ELSE 0 END)"
+        cursor = f" AND {after_key}" if marks else ""
+        named = (f"SELECT {columns} FROM tenant t WHERE t.organisation_id = {org} AND {in_arms} "
+                 f"AND t.last_name IN (SELECT last_name FROM names"
+                 f"{' WHERE ' + first_name if marks else ''}){cursor} "
+                 f"ORDER BY {_ORDER_SQL} LIMIT {limit}")
+    kept = f" WHERE {after_key}" if marks else ""
+    others = (f"SELECT {columns} FROM (SELECT id FROM other{kept} ORDER BY {_ORDER_SQL} "
+              f"LIMIT {limit}) AS o JOIN tenant t ON t.id = o.id")
+    rows = (f"SELECT * FROM (SELECT * FROM ({named}) AS nd UNION ALL SELECT * FROM ({others}) "
+            f"AS ot ORDER BY {_ORDER_SQL} LIMIT {limit}) AS named")
+    many_arms = p.postgres and len(arms) > 1
+    walk_tail = _conditions(p, after, year, None, term, walked=p.postgres)
+    if p.postgres:
+        rows += f" WHERE {gate}"
+        walk = _walked(p, org, n, arms, f"{walk_tail} AND NOT {gate}", many_arms)
+    else:
+        walk = _walked(p, org, f"(CASE WHEN {gate} THEN 0 ELSE {n} END)", arms, walk_tail,
+                       False)
+    density = f"{_many_arms(p, org, n, arms, dense)}, " if many_arms else ""
+    ctes = (f"WITH {density}names AS MATERIALIZED ({names}), other AS MATERIALIZED ({other}), "
+            f"fits AS MATERIALIZED ({fits}) ")
+    return ctes, f"{rows} UNION ALL SELECT * FROM ({walk}) AS walked"
 
 
 def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, str | None]],
@@ -392,18 +501,25 @@ def page_statement(postgres: bool, organisation_id: int, arms: list[tuple[str, s
                    state: DeclarationState | None = None,
                    term: str | None = None, dense: bool | None = None,
                    sorted_matches: int = SORTED_MATCHES) -> tuple[str, list[Any]]:
-    """The page's statement. A search starts from its matches (`_searched`; tests lower
-    `sorted_matches` to page past them). Otherwise, with several arms, the counters choose in
+    """The page's statement. A search of a term without a space reads its name groups
+    (`_named`), another one starts from its matches (`_searched`); tests lower
+    `sorted_matches` to page past them. Otherwise, with several arms, the counters choose in
     the statement between the arms merged and one filtered range of the organisation's order
     (`dense` forces one: tests)."""
     p = _Params(postgres, inline=postgres and term is not None)
     org, n = p.fixed(organisation_id), p.fixed(limit)
     if term is not None:
-        ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
-                                 dense, sorted_matches)
         # The total is the count up to SEARCH_COUNT_CAP + 1 (counters.Counting says "at least").
         most = p.fixed(SEARCH_COUNT_CAP + 1)
-        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM counted)"
+        if state is None and " " not in term:  # by name groups
+            ctes, merged = _named(p, organisation_id, org, n, arms, after, year, term, dense,
+                                  sorted_matches)
+            counts = "fits"
+        else:  # a state filter, or a term that may span the last and first names
+            ctes, merged = _searched(p, organisation_id, org, n, arms, after, year, state, term,
+                                     dense, sorted_matches)
+            counts = "counted"
+        total = f"(SELECT CASE WHEN n > {most} THEN {most} ELSE n END FROM {counts})"
     else:
         tail = _conditions(p, after, year, state, None)
         columns = _columns(Tenant, "t")

@@ -1,6 +1,7 @@
 """Every way a search's statement reads its matches gives the rows a full scan keeps, in the
 list's order, on both databases (issue 14): from its first matches sorted, or past them (a
-lowered `sorted_matches`) along the ranges — one pair, a few pairs, more pairs than SQLite's
+lowered `sorted_matches`) along the ranges, or by the scope's matching last names' groups
+and the other fields' matches (migration 0019) — one pair, a few pairs, more pairs than SQLite's
 full-text scope phrases (ARM_PHRASES), the cursor inside a last name's group."""
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ FILL = [
     "'1 RUE', '75000', 'COMMUNE ' || (x % 7), "
     "CASE WHEN x % 3 = 0 THEN '04' ELSE '1' || ((x / 6) % 12) END FROM g",
     "INSERT INTO tenant (housing_id, allocataire_number, last_name, first_name, colocation, "
-    "organisation_id, housing_type, departement, search_text) SELECT id, n, l, f, false, "
-    "organisation_id, housing_type, departement, "
-    "l || ' ' || f || ' ' || commune || ' ' || n || ' ' || postal_code FROM (SELECT h.*, "
+    "organisation_id, housing_type, departement, search_text, other_text) SELECT id, n, l, "
+    "f, false, organisation_id, housing_type, departement, "
+    "l || ' ' || f || ' ' || commune || ' ' || n || ' ' || postal_code, "
+    "f || ' ' || commune || ' ' || n || ' ' || postal_code FROM (SELECT h.*, "
     f"'A' || (100000 + h.id) AS n, {_cycle(NAMES, 'h.id * 7919')} AS l, "
     f"{_cycle(FIRST, 'h.id * 104729')} AS f FROM housing h) AS x",
 ]
@@ -48,7 +50,10 @@ ONE = [("conventionne", "04")]
 FEW = [("conventionne", "10"), ("prive", "11")]
 MANY = [(t, f"1{d}") for t in ("conventionne", "prive") for d in range(12)]
 WHOLE = [("conventionne", None), ("prive", None)]
-TERMS = ("MARTIN", "MART", "CELINE", "MARC", "COMMUNE 3", "A10012", "MARTIN CELINE", "ZZZ")
+TERMS = ("MARTIN", "MART", "CELINE", "MARC", "COMMUNE 3", "A10012", "MARTIN CELINE", "ZZZ",
+         # by name groups (migration 0019): inside names, a commune, a postal code, a name
+         # inside another, a term in both names of some rows
+         "ARTI", "COMMUNE", "75000", "LEMART", "INEZ")
 
 
 async def _filled() -> Any:

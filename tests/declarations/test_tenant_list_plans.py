@@ -46,9 +46,10 @@ FILL = [
     f"CASE WHEN g % 3 = 0 THEN '04' ELSE lpad(((g / 6) % {DEPARTEMENTS} + 1)::text, 2, '0') END "
     f"AS d FROM generate_series(1, {TENANTS}) g) s",
     "INSERT INTO tenant (housing_id, allocataire_number, last_name, first_name, colocation, "
-    "organisation_id, housing_type, departement, search_text) "
+    "organisation_id, housing_type, departement, search_text, other_text) "
     "SELECT id, n, l, f, false, organisation_id, housing_type, departement, "
-    "l || ' ' || f || ' ' || commune || ' ' || n || ' ' || postal_code FROM ("
+    "l || ' ' || f || ' ' || commune || ' ' || n || ' ' || postal_code, "
+    "f || ' ' || commune || ' ' || n || ' ' || postal_code FROM ("
     f"SELECT h.*, lpad(h.id::text, 7, '0') AS n, "
     f"({_array(NAMES)})[1 + (h.id::bigint * 7919) % 20] AS l, "
     f"({_array(FIRST)})[1 + (h.id::bigint * 104729) % 10] AS f FROM housing h) x",

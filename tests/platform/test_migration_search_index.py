@@ -42,13 +42,15 @@ async def test_existing_tenants_are_searched_and_later_writes_followed(empty_dat
         assert await _found("POINTE", [("prive", None)]) == [5, 6]
         assert await _found("POINTE", [("conventionne", "971")]) == []
         assert await _found("ZZZZ") == []
-        # when: a row's text and scope change, and a row goes
+        # when: a row's name, text and scope change as a writer writes them (other_text with
+        # search_text, migration 0019), and a row goes
         connection = Tortoise.get_connection("default")
         await connection.execute_query(
-            "UPDATE tenant SET search_text = 'MARTINEZ LUC POINTE 0001235 97110' WHERE id = 6")
+            "UPDATE tenant SET last_name = 'MARTINEZ', "
+            "search_text = 'MARTINEZ LUC POINTE 0001235 97110' WHERE id = 6")
         await connection.execute_query(
             "UPDATE tenant SET departement = '14', search_text = 'LAETITIA CELINE CAEN 0001234 "
-            "14000' WHERE id = 5")
+            "14000', other_text = 'CELINE CAEN 0001234 14000' WHERE id = 5")
         # then
         assert await _found("MARTINEZ") == [6]
         assert await _found("LAETITIA") == []
