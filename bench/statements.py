@@ -133,7 +133,8 @@ async def explain(database_url: str, statements: list[tuple[str, list[Any]]]) ->
 
     from bench.generate import _asyncpg_url
 
-    conn = await asyncpg.connect(_asyncpg_url(database_url))
+    # As the service's connections (bailleurs/db.py): a plan's JIT would be compiled here only.
+    conn = await asyncpg.connect(_asyncpg_url(database_url), server_settings={"jit": "off"})
     try:
         plans = []
         for sql, args in statements:
