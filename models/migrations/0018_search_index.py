@@ -40,10 +40,20 @@ def _scope(row: str) -> str:
             f"{row}.departement || '/'")
 
 
-_ADD = f"INSERT INTO tenant_search (rowid, scope, words) VALUES (new.id, {_scope('new')}, " \
-       "new.search_text);"
-_REMOVE = f"INSERT INTO tenant_search (tenant_search, rowid, scope, words) VALUES ('delete', " \
-          f"old.id, {_scope('old')}, old.search_text);"
+def fts_add(table: str, column: str, text: str) -> str:
+    """A trigger's statement indexing the NEW row's `text` in a contentless FTS5 table."""
+    return (f"INSERT INTO {table} (rowid, scope, {column}) VALUES (new.id, {_scope('new')}, "
+            f"new.{text});")
+
+
+def fts_remove(table: str, column: str, text: str) -> str:
+    """A trigger's statement taking the OLD row out (contentless: the old values are given)."""
+    return (f"INSERT INTO {table} ({table}, rowid, scope, {column}) VALUES ('delete', "
+            f"old.id, {_scope('old')}, old.{text});")
+
+
+_ADD = fts_add("tenant_search", "words", "search_text")
+_REMOVE = fts_remove("tenant_search", "words", "search_text")
 SQLITE = f"""
 CREATE VIRTUAL TABLE tenant_search USING fts5(scope, words, content='', tokenize='trigram');
 INSERT INTO tenant_search (rowid, scope, words)

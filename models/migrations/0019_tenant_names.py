@@ -116,11 +116,10 @@ def _sqlite_emptied(row: str) -> str:
             + " AND ".join(f"{k} = {row}.{k}" for k in KEY.split(", ")) + ";")
 
 
-_SCOPE = importlib.import_module("models.migrations.0018_search_index")._scope
-_ADD = (f"INSERT INTO tenant_other_search (rowid, scope, other) VALUES (new.id, "
-        f"{_SCOPE('new')}, new.other_text);")
-_REMOVE = (f"INSERT INTO tenant_other_search (tenant_other_search, rowid, scope, other) VALUES "
-           f"('delete', old.id, {_SCOPE('old')}, old.other_text);")
+search_index = importlib.import_module("models.migrations.0018_search_index")
+_SCOPE = search_index._scope
+_ADD = search_index.fts_add("tenant_other_search", "other", "other_text")
+_REMOVE = search_index.fts_remove("tenant_other_search", "other", "other_text")
 _CHANGED = " OR ".join(f"OLD.{k} IS NOT NEW.{k}" for k in KEY.split(", "))
 SQLITE_TRIGGERS = f"""
 CREATE VIRTUAL TABLE tenant_other_search USING fts5(scope, other, content='', tokenize='trigram');
