@@ -4,26 +4,14 @@ is filled from them), and the index follows later writes of the row (SQLite: tri
 from tortoise import Tortoise
 
 from bailleurs.db import migrate_database, tortoise_config
-from resolvers.declarations.tenant_pages import read_page
-from tests.support.migrations import stopped_at
-
-PRIVE_971 = [("prive", "971")]
-
-
-async def _found(term: str, arms=PRIVE_971) -> list[int]:
-    return [t.id for t in await read_page(7, arms, 10, None, 2026, None, term)]
+from tests.support.migrations import TWO_ORGANISATIONS, found, stopped_at
 
 
 async def test_existing_tenants_are_searched_and_later_writes_followed(empty_database_url):
     # given: a database as 0014 left it, with two tenants of one organisation, one of another
     await stopped_at(
         empty_database_url, "0014_audit_checkpoints",
-        "INSERT INTO organisation (id, name, user_number, convention_name, convention_state, "
-        "initial_identifier, created_at) VALUES (7, 'A', 'AAAAAAAAAAAAAA', 'c', 's', 'P1', "
-        "CURRENT_TIMESTAMP), (8, 'B', 'BBBBBBBBBBBBBB', 'c', 's', 'P2', CURRENT_TIMESTAMP)",
-        "INSERT INTO housing (id, organisation_id, ref, housing_type, address, postal_code, "
-        "commune, departement) VALUES (3, 7, 'h', 'prive', '1 RUE', '97110', 'POINTE', "
-        "'971'), (4, 8, 'h', 'prive', '1 RUE', '97110', 'POINTE', '971')",
+        *TWO_ORGANISATIONS,
         "INSERT INTO tenant (id, housing_id, allocataire_number, last_name, first_name, "
         "colocation, organisation_id, housing_type, departement, search_text) VALUES "
         "(5, 3, '0001234', 'LÆTITIA', 'Céline', false, 7, 'prive', '971', "
@@ -37,11 +25,11 @@ async def test_existing_tenants_are_searched_and_later_writes_followed(empty_dat
     # then: each is found by its organisation's scope only
     await Tortoise.init(config=tortoise_config(empty_database_url))
     try:
-        assert await _found("LAETITIA") == [5]
-        assert await _found("POINTE") == [5, 6]
-        assert await _found("POINTE", [("prive", None)]) == [5, 6]
-        assert await _found("POINTE", [("conventionne", "971")]) == []
-        assert await _found("ZZZZ") == []
+        assert await found("LAETITIA") == [5]
+        assert await found("POINTE") == [5, 6]
+        assert await found("POINTE", [("prive", None)]) == [5, 6]
+        assert await found("POINTE", [("conventionne", "971")]) == []
+        assert await found("ZZZZ") == []
         # when: a row's name, text and scope change as a writer writes them (other_text with
         # search_text, migration 0019), and a row goes
         connection = Tortoise.get_connection("default")
@@ -52,10 +40,10 @@ async def test_existing_tenants_are_searched_and_later_writes_followed(empty_dat
             "UPDATE tenant SET departement = '14', search_text = 'LAETITIA CELINE CAEN 0001234 "
             "14000', other_text = 'CELINE CAEN 0001234 14000' WHERE id = 5")
         # then
-        assert await _found("MARTINEZ") == [6]
-        assert await _found("LAETITIA") == []
-        assert await _found("CAEN", [("prive", "14")]) == [5]
+        assert await found("MARTINEZ") == [6]
+        assert await found("LAETITIA") == []
+        assert await found("CAEN", [("prive", "14")]) == [5]
         await connection.execute_query("DELETE FROM tenant WHERE id = 6")
-        assert await _found("POINTE") == []
+        assert await found("POINTE") == []
     finally:
         await Tortoise.close_connections()

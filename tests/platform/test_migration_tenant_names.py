@@ -6,15 +6,8 @@ writes keep the dictionary (its triggers)."""
 from tortoise import Tortoise
 
 from bailleurs.db import migrate_database, tortoise_config
-from resolvers.declarations.tenant_pages import read_page
 from tests.declarations.test_tenant_names import assert_names_exact
-from tests.support.migrations import stopped_at
-
-PRIVE_971 = [("prive", "971")]
-
-
-async def _found(term: str, arms=PRIVE_971) -> list[int]:
-    return [t.id for t in await read_page(7, arms, 10, None, 2026, None, term)]
+from tests.support.migrations import TWO_ORGANISATIONS, found, stopped_at
 
 
 async def test_existing_tenants_get_their_other_text_and_names(empty_database_url):
@@ -22,12 +15,7 @@ async def test_existing_tenants_get_their_other_text_and_names(empty_database_ur
     # one whose search text was written by hand
     await stopped_at(
         empty_database_url, "0018_search_index",
-        "INSERT INTO organisation (id, name, user_number, convention_name, convention_state, "
-        "initial_identifier, created_at) VALUES (7, 'A', 'AAAAAAAAAAAAAA', 'c', 's', 'P1', "
-        "CURRENT_TIMESTAMP), (8, 'B', 'BBBBBBBBBBBBBB', 'c', 's', 'P2', CURRENT_TIMESTAMP)",
-        "INSERT INTO housing (id, organisation_id, ref, housing_type, address, postal_code, "
-        "commune, departement) VALUES (3, 7, 'h', 'prive', '1 RUE', '97110', 'POINTE', "
-        "'971'), (4, 8, 'h', 'prive', '1 RUE', '97110', 'POINTE', '971')",
+        *TWO_ORGANISATIONS,
         "INSERT INTO tenant (id, housing_id, allocataire_number, last_name, first_name, "
         "colocation, organisation_id, housing_type, departement, search_text) VALUES "
         "(5, 3, '0001234', 'LÆTITIA', 'Céline', false, 7, 'prive', '971', "
@@ -45,12 +33,12 @@ async def test_existing_tenants_get_their_other_text_and_names(empty_database_ur
     await Tortoise.init(config=tortoise_config(empty_database_url))
     try:
         await assert_names_exact()
-        assert await _found("LAETITIA") == [5]
-        assert await _found("MART") == [6, 10]
-        assert await _found("MARTHE") == [10]
-        assert await _found("OEUF") == [11]
-        assert await _found("ANNE") == [11]
-        assert await _found("POINTE") == [5, 6, 10, 11]
+        assert await found("LAETITIA") == [5]
+        assert await found("MART") == [6, 10]
+        assert await found("MARTHE") == [10]
+        assert await found("OEUF") == [11]
+        assert await found("ANNE") == [11]
+        assert await found("POINTE") == [5, 6, 10, 11]
         # when: a row is renamed, one goes (the triggers follow)
         connection = Tortoise.get_connection("default")
         await connection.execute_query(
@@ -59,7 +47,7 @@ async def test_existing_tenants_get_their_other_text_and_names(empty_database_ur
         await connection.execute_query("DELETE FROM tenant WHERE id = 10")
         # then
         await assert_names_exact()
-        assert await _found("MART") == []
-        assert await _found("ROUX") == [6]
+        assert await found("MART") == []
+        assert await found("ROUX") == [6]
     finally:
         await Tortoise.close_connections()
