@@ -10,12 +10,10 @@ Hypothesis runs in a worker thread and hands each example's coroutine to the tes
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import HabilitationGroup, Organisation, Tenant, User
@@ -31,6 +29,7 @@ from tests.support.factories import (
     organisation_data,
     today,
 )
+from tests.support.properties import holds_for_examples
 
 EXAMPLES = int(os.environ.get("COUNTER_EXAMPLES", "25"))
 YEAR = 2026  # the test settings' campaign
@@ -155,16 +154,7 @@ async def test_counters_equal_a_full_count_after_any_sequence_of_writes(api):
     users = [await make_user(api, organisation, f"COMPTEE.U{i}") for i in range(2)]
     tokens = {u.id: await api.login(u.identifier, PASSWORD) for u in [admin, *users]}
     world = World(file, organisation, tokens[admin.id], [*users, admin], tokens)
-    loop = asyncio.get_running_loop()
-    examples = []
-
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(steps=st.lists(operation, min_size=1, max_size=6))
-    def counts_hold(steps):
-        examples.append(1)
-        asyncio.run_coroutine_threadsafe(_check(api, world, steps), loop).result()
 
     # when / then
-    await loop.run_in_executor(None, counts_hold)
-    assert len(examples) >= EXAMPLES
+    await holds_for_examples(lambda steps: _check(api, world, steps),
+                             st.lists(operation, min_size=1, max_size=6), EXAMPLES)

@@ -12,7 +12,6 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise import Tortoise
 
@@ -20,6 +19,7 @@ from models import Organisation
 from models.tenant_copies import normalise
 from resolvers.declarations.tenant_pages import page_statement
 from tests.support.factories import import_organisations, organisation_data
+from tests.support.properties import holds_for_examples
 
 EXAMPLES = int(os.environ.get("NAME_EXAMPLES", "20"))
 YEAR = 2026
@@ -175,19 +175,10 @@ async def test_names_equal_a_group_by_after_any_sequence_of_writes(api):
     organisation = await Organisation.get(name="NOMMEE")
     world = World(file, organisation.id)
     await assert_names_exact()
-    loop = asyncio.get_running_loop()
-    examples = []
-
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(steps=st.lists(operation, min_size=1, max_size=5))
-    def names_hold(steps):
-        examples.append(1)
-        asyncio.run_coroutine_threadsafe(_check(api, world, steps), loop).result()
 
     # when / then
-    await loop.run_in_executor(None, names_hold)
-    assert len(examples) >= EXAMPLES
+    await holds_for_examples(lambda steps: _check(api, world, steps),
+                             st.lists(operation, min_size=1, max_size=5), EXAMPLES)
 
 
 async def test_twenty_imports_at_once_keep_the_names_exact(api):

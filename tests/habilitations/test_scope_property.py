@@ -7,10 +7,8 @@ Hypothesis runs in a worker thread and hands each example's coroutine to the tes
 
 from __future__ import annotations
 
-import asyncio
 import os
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import CasbinRule, Organisation
@@ -22,6 +20,7 @@ from policies.vocabulary import ANY, Act, org_domain, user_subject
 from resolvers.accounts.sessions import open_session
 from tests.declarations.operations import TENANT, TENANTS
 from tests.support.factories import import_organisations, make_user, organisation_data, tenants_of
+from tests.support.properties import holds_for_examples
 
 EXAMPLES = int(os.environ.get("SCOPE_EXAMPLES", "500"))
 ZONES = ["14", "2A", "971", "75"]
@@ -123,16 +122,6 @@ async def test_lists_equal_the_objects_can_allows(api):
                 restricted=False,
             )
     tenants = await tenants_of(orgs[0]) + await tenants_of(orgs[1])
-    loop = asyncio.get_running_loop()
-    examples = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(world=world_strategy)
-    def property_holds(world):
-        examples.append(1)
-        check = _check(api, users, orgs, tenants, tokens, world)
-        asyncio.run_coroutine_threadsafe(check, loop).result()
-
-    await loop.run_in_executor(None, property_holds)
-    assert len(examples) >= EXAMPLES
+    await holds_for_examples(lambda world: _check(api, users, orgs, tenants, tokens, world),
+                             world_strategy, EXAMPLES)
